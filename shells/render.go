@@ -1,0 +1,37 @@
+package shells
+
+import (
+	"bytes"
+	"fmt"
+	"text/template"
+
+	"github.com/aws-runas/aws-runas/templates"
+)
+
+// parse loads d's template file with the functions every template may use.
+func parse(d Dialect) (*template.Template, error) {
+	funcs := template.FuncMap{
+		"quote":    d.Quote,
+		"varname":  checkVarName,
+		"funcname": checkFuncName,
+	}
+	return template.New(d.Name()).Funcs(funcs).ParseFS(templates.FS, d.Name()+".tmpl")
+}
+
+func render(d Dialect, name string, data any) (string, error) {
+	t, err := parse(d)
+	if err != nil {
+		return "", fmt.Errorf("%s template: %w", d.Name(), err)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+// Export renders the code that applies env to a running shell.
+func Export(d Dialect, env Env) (string, error) { return render(d, "export", env) }
+
+// Init renders the rc-file integration for d.
+func Init(d Dialect, o InitOptions) (string, error) { return render(d, "init", o) }

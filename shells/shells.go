@@ -1,0 +1,111 @@
+// Package shells knows the shells aws-runas prints code for: how each one
+// quotes a value, how it sets and removes environment variables, and how its
+// rc-file integration (prompt, wrapper function, refresh hook) is written.
+//
+// Each shell is one Dialect (a file named for it) plus one template in
+// templates/.
+package shells
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Var is one environment variable to set.
+type Var struct{ Name, Value string }
+
+// Env is what print mode changes in a shell: variables to set, then
+// variables to remove.
+type Env struct {
+	Set   []Var
+	Unset []string
+}
+
+// InitOptions are the choices of `aws-runas init`.
+type InitOptions struct {
+	Cmd     string // name of the wrapper function; "" defines none
+	Prompt  bool   // add the (AWS:profile) prompt segment
+	Refresh bool   // add the refresh-before-expiry prompt hook
+	Binary  string // path of the aws-runas binary the functions call
+}
+
+// Dialect is one shell's syntax.
+type Dialect interface {
+	// Name is the canonical name: bash, zsh, sh, fish or powershell.
+	Name() string
+	// Quote returns s as one literal word of the shell, so that it arrives
+	// byte for byte. It fails on what the shell cannot hold (NUL).
+	Quote(s string) (string, error)
+}
+
+var dialects = map[string]Dialect{}
+
+// register is called from each dialect's file.
+func register(d Dialect, aliases ...string) {
+	dialects[d.Name()] = d
+	for _, a := range aliases {
+		dialects[a] = d
+	}
+}
+
+// Names lists the canonical shell names, in the order the contract gives them.
+func Names() []string { return []string{"bash", "zsh", "sh", "fish", "powershell"} }
+
+// Lookup finds a dialect by name or alias (pwsh).
+func Lookup(name string) (Dialect, error) {
+	if d, ok := dialects[name]; ok {
+		return d, nil
+	}
+	return nil, fmt.Errorf("unknown shell %q: want one of %s", name, strings.Join(Names(), ", "))
+}
+
+var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// checkVarName refuses what no shell accepts as an environment variable name.
+func checkVarName(name string) (string, error) {
+	if !varNameRE.MatchString(name) {
+		return "", fmt.Errorf("invalid environment variable name %q", name)
+	}
+	return name, nil
+}
+
+var funcNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// checkFuncName refuses a --cmd name that is not a plain word in every shell.
+func checkFuncName(name string) (string, error) {
+	if !funcNameRE.MatchString(name) {
+		return "", fmt.Errorf("invalid function name %q: use letters, digits, '_' and '-'", name)
+	}
+	return name, nil
+}
+
+// errNUL is returned by every Quote: no environment variable can hold a NUL
+// byte, and bash and fish would silently cut the value there.
+func errNUL(s string) error {
+	return fmt.Errorf("value contains a NUL byte, which no shell variable can hold (at byte %d)", strings.IndexByte(s, 0))
+}
+
+// Launch is how to start an interactive subshell that runs init code after
+// the user's own rc files.
+type Launch struct {
+	Argv    []string // Argv[0] is the shell's path
+	Env     []string // KEY=VALUE entries to add to the shell's environment
+	Cleanup func()   // removes temporary files; call after the shell exits
+}
+
+// subsheller is implemented by the dialects that can start a subshell.
+type subsheller interface {
+	subshell(shellPath, initCode string) (*Launch, error)
+}
+
+// Subshell prepares an interactive shellPath of dialect d that runs initCode
+// (the output of Init) at start-up. Credentials travel in the environment,
+// never in initCode, so nothing secret is written to disk.
+func Subshell(d Dialect, shellPath, initCode string) (*Launch, error) {
+	s, ok := d.(subsheller)
+	if !ok {
+		return nil, fmt.Errorf("a %s subshell is not supported: use print mode (-O %s)", d.Name(), d.Name())
+	}
+	return s.subshell(shellPath, initCode)
+}
