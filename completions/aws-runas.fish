@@ -1,0 +1,247 @@
+# fish completion for aws-runas.
+#
+#   aws-runas completion fish | source
+#
+# or install this file as ~/.config/fish/completions/aws-runas.fish.
+#
+# Completes options (with descriptions), -O formats, files for --path,
+# profile names (from `aws-runas -l`, honouring a --path FILE already on the
+# line), the init and completion subcommands, and, after the profile, the
+# COMMAND with its own completion (__fish_complete_subcommand).
+
+# __aws_runas_profiles PREFIX PATH: print PREFIX+NAME for each profile, read
+# by running the binary with -l (and --path=PATH when PATH is not empty).
+function __aws_runas_profiles
+    set -l bin (commandline -opc)[1]
+    set -l args -l
+    set bin (string replace -r -- '^~/' "$HOME/" $bin)
+    # A function (the init wrapper, maybe under another name) or a builtin is
+    # not the binary: ask the binary itself, never the function.
+    if not string match -q -- '*/*' $bin
+        if functions -q -- $bin; or builtin -q -- $bin
+            set bin aws-runas
+            set -q __aws_runas_bin[1]; and set bin $__aws_runas_bin[1]
+        end
+    end
+    if test -n "$argv[2]"
+        set -l p (string replace -r -- '^~/' "$HOME/" $argv[2])
+        set -a args --path=$p
+    end
+    for name in (command $bin $args 2>/dev/null </dev/null)
+        test -n "$name"; and printf '%s%s\n' $argv[1] $name
+    end
+end
+
+# __aws_runas_value OPTION PREFIX PATH: complete the value of OPTION (files
+# for --path come from fish itself, see the end of this file).
+function __aws_runas_value
+    switch $argv[1]
+        case -p --profile
+            __aws_runas_profiles $argv[2] $argv[3]
+        case -O --output
+            printf "$argv[2]%s\t%s\n" bash 'bash code' zsh 'zsh code' sh 'POSIX sh code' \
+                fish 'fish code' powershell 'PowerShell code' pwsh 'PowerShell code' \
+                json 'credential_process JSON'
+    end
+end
+
+# __aws_runas_parse: read the command line and print what the word under the
+# cursor is, one field per line: ACTION, ARG, PREFIX, PATH, then the init
+# flags already given.
+#   cmd INDEX       the COMMAND, starting at token INDEX (past the end: the
+#                   word under the cursor)
+#   value OPTION    the value of OPTION (with PREFIX, e.g. --profile=)
+#   sub NAME        an argument of init or completion (PREFIX: how many
+#                   positional arguments precede it)
+#   options         an option
+#   first           the first positional argument
+function __aws_runas_parse
+    set -l tokens (commandline -opc)
+    set -l cur (commandline -ct)
+    set -l mode opts
+    set -l expect
+    set -l sub
+    set -l subpos 0
+    set -l byopt 0
+    set -l cfg
+    set -l cmdstart 0
+    set -l seen
+    set -l n (count $tokens)
+    set -l i 2
+    while test $i -le $n
+        set -l w $tokens[$i]
+        if test -n "$expect"
+            test "$expect" = --path; and set cfg $w
+            set expect
+            set i (math $i + 1)
+            continue
+        end
+        switch $mode
+            case opts
+                switch $w
+                    case --
+                        set mode cmd
+                        set cmdstart (math $i + 1)
+                        break
+                    case '--profile=*' '-p?*'
+                        set byopt 1
+                    case --profile --duration --role-duration --otp --mfa-serial --external-id --output --path
+                        set expect $w
+                        test $w = --profile; and set byopt 1
+                    case '--path=*'
+                        set cfg (string replace -- --path= '' $w)
+                    case '--*'
+                    case '-?*'
+                        set -l chars (string split '' -- (string sub -s 2 -- $w))
+                        for j in (seq (count $chars))
+                            if contains -- $chars[$j] p d a o M X O
+                                test $chars[$j] = p; and set byopt 1
+                                test $j -eq (count $chars); and set expect -$chars[$j]
+                                break
+                            end
+                        end
+                    case '*'
+                        if test $byopt = 1
+                            set mode cmd
+                            set cmdstart $i
+                            break
+                        end
+                        switch $w
+                            case init completion
+                                set mode sub
+                                set sub $w
+                            case '*'
+                                set mode profile
+                        end
+                end
+            case profile
+                if test "$w" = --
+                    set cmdstart (math $i + 1)
+                else
+                    set cmdstart $i
+                end
+                set mode cmd
+                break
+            case sub
+                if test $sub = init; and string match -q -- '-*' $w
+                    set -a seen (string replace -r -- '=.*' '' $w)
+                    test $w = --cmd; and set expect --cmd
+                else
+                    set subpos (math $subpos + 1)
+                end
+        end
+        set i (math $i + 1)
+    end
+
+    if test $mode = profile
+        set mode cmd
+        set cmdstart (math $n + 1)
+    end
+    if test $mode = cmd
+        printf '%s\n' cmd $cmdstart '' "$cfg"
+        return
+    end
+    if test -n "$expect"
+        printf '%s\n' value $expect '' "$cfg"
+        return
+    end
+    if test $mode = sub
+        printf '%s\n' sub $sub $subpos "$cfg" $seen
+        return
+    end
+    switch $cur
+        case '--*=*'
+            set -l opt (string replace -r -- '=.*' '' $cur)
+            printf '%s\n' value $opt $opt= "$cfg"
+            return
+        case '-*'
+            if not string match -q -- '--*' $cur
+                set -l chars (string split '' -- (string sub -s 2 -- $cur))
+                for j in (seq (count $chars))
+                    if contains -- $chars[$j] p d a o M X O
+                        if test $j -lt (count $chars)
+                            printf '%s\n' value -$chars[$j] (string sub -l (math $j + 1) -- $cur) "$cfg"
+                            return
+                        end
+                        break
+                    end
+                end
+            end
+            printf '%s\n' options '' '' "$cfg"
+            return
+    end
+    if test $byopt = 1
+        printf '%s\n' cmd (math $n + 1) '' "$cfg"
+        return
+    end
+    printf '%s\n' first '' '' "$cfg"
+end
+
+# __aws_runas_wants_file: whether the word under the cursor is a --path FILE.
+function __aws_runas_wants_file
+    set -l st (__aws_runas_parse)
+    test "$st[1]" = value; and test "$st[2]" = --path
+end
+
+function __aws_runas_complete
+    set -l st (__aws_runas_parse)
+    set -l cur (commandline -ct)
+    switch $st[1]
+        case cmd
+            set -l tokens (commandline -opc)
+            if test $st[2] -gt (count $tokens)
+                complete -C "$cur"
+            else
+                __fish_complete_subcommand --commandline (string escape -- $tokens[$st[2]..-1]) "$cur"
+            end
+        case value
+            __aws_runas_value $st[2] $st[3] $st[4]
+        case sub
+            set -l seen $st[5..-1]
+            if test $st[2] = init; and begin
+                    string match -q -- '-*' $cur; or test $st[3] -gt 0
+                end
+                if not contains -- --cmd $seen; and not contains -- --no-cmd $seen
+                    printf '%s\t%s\n' --cmd 'name the wrapper function' --no-cmd 'define no wrapper function'
+                end
+                if not contains -- --skip-prompt $seen; and not contains -- -s $seen
+                    printf '%s\t%s\n' --skip-prompt 'leave the prompt alone'
+                end
+                contains -- --no-refresh $seen; or printf '%s\t%s\n' --no-refresh 'no refresh hook'
+                printf '%s\t%s\n' --help 'show help'
+            else if test $st[3] -eq 0
+                if test $st[2] = init
+                    printf '%s\n' bash zsh sh fish powershell
+                else
+                    printf '%s\n' bash zsh fish powershell
+                end
+            end
+        case options
+            printf '%s\t%s\n' \
+                -p 'profile name or role ARN' --profile 'profile name or role ARN' \
+                -n 'session token only, no role' --no-role 'session token only, no role' \
+                -d 'session-token lifetime' --duration 'session-token lifetime' \
+                -a 'role-credential lifetime' --role-duration 'role-credential lifetime' \
+                -o 'MFA code' --otp 'MFA code' \
+                -M 'MFA device ARN' --mfa-serial 'MFA device ARN' \
+                -X 'external ID for AssumeRole' --external-id 'external ID for AssumeRole' \
+                -r 'ignore cached credentials' --refresh 'ignore cached credentials' \
+                -O 'print code for a shell, or JSON' --output 'print code for a shell, or JSON' \
+                -s 'leave the shell prompt alone' --skip-prompt 'leave the shell prompt alone' \
+                -u 'print code that removes the variables' --unset 'print code that removes the variables' \
+                -e 'print when cached credentials expire' --expiration 'print when cached credentials expire' \
+                -w 'print the identity of the credentials' --whoami 'print the identity of the credentials' \
+                -l 'list profile names' --list 'list profile names' \
+                --path 'AWS config file to read' --non-interactive 'never ask anything' \
+                -v 'debug log on stderr' --verbose 'debug log on stderr' \
+                -V 'print the version' --version 'print the version' \
+                -h 'show help' --help 'show help'
+        case first
+            printf '%s\t%s\n' init 'print shell integration code' completion 'print the completion script'
+            __aws_runas_profiles '' $st[4]
+    end
+end
+
+complete -c aws-runas -e
+complete -c aws-runas -f -a '(__aws_runas_complete)'
+complete -c aws-runas -n __aws_runas_wants_file -F

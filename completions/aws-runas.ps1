@@ -1,0 +1,255 @@
+# PowerShell completion for aws-runas (Windows PowerShell 5.1, PowerShell 7).
+#
+#   aws-runas completion powershell | Out-String | Invoke-Expression
+#
+# Completes options (with tooltips), -O formats, profile names (from
+# `aws-runas -l`, honouring a --path FILE already on the line), the init and
+# completion subcommands and their shells and flags. Where it offers nothing
+# (--path, the COMMAND), PowerShell completes file names.
+#
+# This file is ASCII only: Windows PowerShell 5.1 reads native output in the
+# console code page.
+
+Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+
+    function Get-AwsRunasText($element) {
+        if ($element -is [System.Management.Automation.Language.StringConstantExpressionAst]) {
+            return [string]$element.Value
+        }
+        return [string]$element.Extent.Text
+    }
+
+    # A word as it will reach the program: without its quotes.
+    function Get-AwsRunasUnquoted([string]$s) {
+        if ($s.Length -gt 0 -and $s[0] -eq [char]39) {
+            $s = $s.Substring(1)
+            if ($s.EndsWith("'", [System.StringComparison]::Ordinal)) { $s = $s.Substring(0, $s.Length - 1) }
+            return $s.Replace("''", "'")
+        }
+        if ($s.Length -gt 0 -and $s[0] -eq [char]34) {
+            $s = $s.Substring(1)
+            if ($s.EndsWith('"', [System.StringComparison]::Ordinal)) { $s = $s.Substring(0, $s.Length - 1) }
+            return $s
+        }
+        return $s
+    }
+
+    # A literal argument: bare when safe, else single-quoted with every
+    # single-quote character (U+0027, U+2018 to U+201B) doubled.
+    function Get-AwsRunasQuoted([string]$s) {
+        if ($s -cmatch '^[A-Za-z0-9_][A-Za-z0-9_./:+=@-]*$') { return $s }
+        return "'" + ($s -replace '[''\u2018\u2019\u201A\u201B]', '$0$0') + "'"
+    }
+
+    # A completion: TEXT quoted as an argument, unless it is an option name.
+    function New-AwsRunasResult([string]$text, [string]$tip, [string]$type) {
+        if (-not $tip) { $tip = $text }
+        $insert = $text
+        if ($type -ne 'ParameterName') { $insert = Get-AwsRunasQuoted $text }
+        return New-Object System.Management.Automation.CompletionResult -ArgumentList $insert, $text, $type, $tip
+    }
+
+    # Offer each candidate (PREFIX + name) that starts with the current word.
+    function Get-AwsRunasMatches([string]$prefix, [string[]]$names, [string]$type, [hashtable]$tips) {
+        foreach ($name in $names) {
+            $text = $prefix + $name
+            if ($text.StartsWith($awsRunasCur, [System.StringComparison]::OrdinalIgnoreCase)) {
+                $tip = $null
+                if ($tips -and $tips.ContainsKey($name)) { $tip = $tips[$name] }
+                New-AwsRunasResult $text $tip $type
+            }
+        }
+    }
+
+    function Get-AwsRunasProfiles([string]$prefix) {
+        $exe = $null
+        $override = Get-Variable -Name '__aws_runas_bin' -Scope Global -ValueOnly -ErrorAction SilentlyContinue
+        $cmd = Get-Command -Name $awsRunasExe -ErrorAction SilentlyContinue | Select-Object -First 1
+        if ($cmd -and $cmd.CommandType -eq 'Application') {
+            $exe = $cmd.Path
+        } elseif ($override) {
+            $exe = $override
+        } else {
+            # A function or alias (the init wrapper, maybe under another
+            # name) is not the binary: ask the binary itself.
+            $app = Get-Command -Name 'aws-runas' -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+            if ($app) { $exe = $app.Path }
+        }
+        if (-not $exe) { return }
+        $argList = @('-l')
+        if ($awsRunasPath) { $argList += '--path=' + $awsRunasPath }
+        $saved = Get-Variable -Name 'LASTEXITCODE' -Scope Global -ErrorAction SilentlyContinue
+        $names = @()
+        try {
+            $names = @(& $exe @argList 2>$null | Where-Object { $_ })
+        } catch {
+            $names = @()
+        }
+        if ($saved) { $global:LASTEXITCODE = $saved.Value }
+        Get-AwsRunasMatches $prefix ([string[]]$names) 'ParameterValue' $null
+    }
+
+    function Get-AwsRunasValue([string]$option, [string]$prefix) {
+        if ($option -ceq '-p' -or $option -ceq '--profile') {
+            Get-AwsRunasProfiles $prefix
+        } elseif ($option -ceq '-O' -or $option -ceq '--output') {
+            $tips = @{
+                'bash' = 'bash code'; 'zsh' = 'zsh code'; 'sh' = 'POSIX sh code'; 'fish' = 'fish code'
+                'powershell' = 'PowerShell code'; 'pwsh' = 'PowerShell code'; 'json' = 'credential_process JSON'
+            }
+            Get-AwsRunasMatches $prefix @('bash', 'zsh', 'sh', 'fish', 'powershell', 'pwsh', 'json') 'ParameterValue' $tips
+        }
+    }
+
+    $valueShort = 'pdaoMXO'
+    $valueLong = @('--profile', '--duration', '--role-duration', '--otp', '--mfa-serial', '--external-id', '--output', '--path')
+
+    # The words before the cursor, and the word under it.
+    $words = @()
+    $awsRunasCur = ''
+    $elements = @($commandAst.CommandElements)
+    $awsRunasExe = Get-AwsRunasText $elements[0]
+    for ($k = 1; $k -lt $elements.Count; $k++) {
+        $e = $elements[$k]
+        if ($e.Extent.EndOffset -lt $cursorPosition) {
+            $words += Get-AwsRunasText $e
+        } elseif ($e.Extent.StartOffset -le $cursorPosition) {
+            $text = $e.Extent.Text.Substring(0, $cursorPosition - $e.Extent.StartOffset)
+            $awsRunasCur = Get-AwsRunasUnquoted $text
+            break
+        } else {
+            break
+        }
+    }
+    $cur = $awsRunasCur
+
+    $mode = 'opts'
+    $expect = $null
+    $sub = $null
+    $subpos = 0
+    $byopt = $false
+    $awsRunasPath = $null
+    $seen = @()
+    foreach ($w in $words) {
+        if ($expect) {
+            if ($expect -ceq '--path') { $awsRunasPath = $w }
+            $expect = $null
+            continue
+        }
+        if ($mode -eq 'opts') {
+            if ($w -ceq '--') { $mode = 'cmd'; break }
+            if ($w.StartsWith('--profile=', [System.StringComparison]::Ordinal) -or ($w.Length -gt 2 -and $w.StartsWith('-p', [System.StringComparison]::Ordinal))) {
+                $byopt = $true
+            } elseif ($valueLong -ccontains $w) {
+                $expect = $w
+                if ($w -ceq '--profile') { $byopt = $true }
+            } elseif ($w.StartsWith('--path=', [System.StringComparison]::Ordinal)) {
+                $awsRunasPath = $w.Substring(7)
+            } elseif ($w.StartsWith('--', [System.StringComparison]::Ordinal)) {
+            } elseif ($w.StartsWith('-', [System.StringComparison]::Ordinal) -and $w.Length -gt 1) {
+                for ($j = 1; $j -lt $w.Length; $j++) {
+                    $c = [string]$w[$j]
+                    if ($valueShort.Contains($c)) {
+                        if ($c -ceq 'p') { $byopt = $true }
+                        if ($j -eq $w.Length - 1) { $expect = '-' + $c }
+                        break
+                    }
+                }
+            } elseif ($byopt) {
+                $mode = 'cmd'; break
+            } elseif ($w -ceq 'init' -or $w -ceq 'completion') {
+                $mode = 'sub'; $sub = $w
+            } else {
+                $mode = 'cmd'; break
+            }
+        } elseif ($mode -eq 'sub') {
+            if ($sub -ceq 'init' -and $w.StartsWith('-', [System.StringComparison]::Ordinal)) {
+                $seen += ($w -split '=', 2)[0]
+                if ($w -ceq '--cmd') { $expect = '--cmd' }
+            } else {
+                $subpos++
+            }
+        }
+    }
+
+    if ($mode -eq 'cmd' -or $expect -ceq '--path' -or $expect -ceq '--cmd') { return }
+    if ($expect) {
+        Get-AwsRunasValue $expect ''
+        return
+    }
+
+    if ($mode -eq 'sub') {
+        if ($sub -ceq 'init' -and ($cur.StartsWith('-', [System.StringComparison]::Ordinal) -or $subpos -gt 0)) {
+            $flags = @()
+            $tips = @{
+                '--cmd' = 'name the wrapper function'; '--no-cmd' = 'define no wrapper function'
+                '--skip-prompt' = 'leave the prompt alone'; '--no-refresh' = 'no refresh hook'; '--help' = 'show help'
+            }
+            if (-not ($seen -ccontains '--cmd' -or $seen -ccontains '--no-cmd')) { $flags += '--cmd', '--no-cmd' }
+            if (-not ($seen -ccontains '--skip-prompt' -or $seen -ccontains '-s')) { $flags += '--skip-prompt' }
+            if (-not ($seen -ccontains '--no-refresh')) { $flags += '--no-refresh' }
+            $flags += '--help'
+            Get-AwsRunasMatches '' $flags 'ParameterName' $tips
+        } elseif ($subpos -eq 0) {
+            $shells = @('bash', 'zsh', 'fish', 'powershell')
+            if ($sub -ceq 'init') { $shells = @('bash', 'zsh', 'sh', 'fish', 'powershell') }
+            Get-AwsRunasMatches '' $shells 'ParameterValue' $null
+        }
+        return
+    }
+
+    if ($cur.StartsWith('--', [System.StringComparison]::Ordinal) -and $cur.Contains('=')) {
+        $opt = ($cur -split '=', 2)[0]
+        Get-AwsRunasValue $opt ($opt + '=')
+        return
+    }
+    if ($cur.StartsWith('-', [System.StringComparison]::Ordinal)) {
+        if (-not $cur.StartsWith('--', [System.StringComparison]::Ordinal)) {
+            for ($j = 1; $j -lt $cur.Length; $j++) {
+                $c = [string]$cur[$j]
+                if ($valueShort.Contains($c)) {
+                    if ($j -lt $cur.Length - 1) {
+                        Get-AwsRunasValue ('-' + $c) $cur.Substring(0, $j + 1)
+                        return
+                    }
+                    break
+                }
+            }
+        }
+        $options = @(
+            @('-p', '--profile', 'profile name or role ARN'),
+            @('-n', '--no-role', 'session token only, no role is assumed'),
+            @('-d', '--duration', 'session-token lifetime'),
+            @('-a', '--role-duration', 'role-credential lifetime'),
+            @('-o', '--otp', 'MFA code'),
+            @('-M', '--mfa-serial', 'MFA device ARN'),
+            @('-X', '--external-id', 'external ID for AssumeRole'),
+            @('-r', '--refresh', 'ignore cached credentials'),
+            @('-O', '--output', 'print code for a shell, or JSON'),
+            @('-s', '--skip-prompt', 'leave the shell prompt alone'),
+            @('-u', '--unset', 'print code that removes the variables'),
+            @('-e', '--expiration', 'print when cached credentials expire'),
+            @('-w', '--whoami', 'print the identity of the credentials'),
+            @('-l', '--list', 'list profile names'),
+            @('', '--path', 'AWS config file to read'),
+            @('', '--non-interactive', 'never ask anything'),
+            @('-v', '--verbose', 'debug log on stderr'),
+            @('-V', '--version', 'print the version'),
+            @('-h', '--help', 'show help')
+        )
+        foreach ($o in $options) {
+            foreach ($name in @($o[0], $o[1])) {
+                if ($name -and $name.StartsWith($cur, [System.StringComparison]::Ordinal)) {
+                    New-AwsRunasResult $name $o[2] 'ParameterName'
+                }
+            }
+        }
+        return
+    }
+    if ($byopt) { return }
+
+    $tips = @{ 'init' = 'print shell integration code'; 'completion' = 'print the completion script' }
+    Get-AwsRunasMatches '' @('init', 'completion') 'ParameterValue' $tips
+    Get-AwsRunasProfiles ''
+}

@@ -1,0 +1,51 @@
+// Package completions holds the tab-completion scripts of aws-runas, one per
+// shell, bundled into the binary for `aws-runas completion SHELL` and for the
+// init code of `aws-runas init SHELL`.
+//
+// Each script completes options, -O formats, files for --path, profile names
+// (by running the binary the user typed with -l, or `aws-runas -l` when that
+// word is a shell function such as the init wrapper), the init and completion
+// subcommands, and the COMMAND after the profile. A wrapper under another name
+// reuses them: bash `complete -F _aws_runas NAME`, zsh `compdef _aws_runas
+// NAME`, fish `complete -c NAME -w aws-runas`. When the binary is not on PATH
+// as aws-runas, a shell variable __aws_runas_bin (PowerShell:
+// $global:__aws_runas_bin) may name it.
+package completions
+
+import (
+	_ "embed"
+	"fmt"
+	"strings"
+)
+
+//go:embed aws-runas.bash
+var bashScript string
+
+//go:embed _aws-runas
+var zshScript string
+
+//go:embed aws-runas.fish
+var fishScript string
+
+//go:embed aws-runas.ps1
+var powershellScript string
+
+// Shells lists the shells Script knows, canonical names only (Script also
+// takes pwsh for powershell).
+func Shells() []string { return []string{"bash", "zsh", "fish", "powershell"} }
+
+// Script returns the completion script for shell: bash, zsh, fish,
+// powershell or its alias pwsh.
+func Script(shell string) (string, error) {
+	switch shell {
+	case "bash":
+		return bashScript, nil
+	case "zsh":
+		return zshScript, nil
+	case "fish":
+		return fishScript, nil
+	case "powershell", "pwsh":
+		return powershellScript, nil
+	}
+	return "", fmt.Errorf("no completion for shell %q: want one of %s (or pwsh)", shell, strings.Join(Shells(), ", "))
+}

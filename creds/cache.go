@@ -1,0 +1,212 @@
+package creds
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// cacheVersion is the format of the cache files; a file of another version
+// (say, from a newer aws-runas) is ignored and replaced.
+const cacheVersion = 1
+
+// entry is one cached set of credentials.
+type entry struct {
+	Version         int       `json:"version"`
+	AccessKeyID     string    `json:"access_key_id"`
+	SecretAccessKey string    `json:"secret_access_key"`
+	SessionToken    string    `json:"session_token"`
+	Expiration      time.Time `json:"expiration"`
+
+	// What the credentials were made for: a change makes them stale.
+	RoleARN    string `json:"role_arn,omitempty"`
+	ExternalID string `json:"external_id,omitempty"`
+	MFASerial  string `json:"mfa_serial,omitempty"`
+	// SourceKeyID is the long-term access key the chain started from, so
+	// rotated or replaced keys never keep handing out the old identity.
+	SourceKeyID string `json:"source_key_id,omitempty"`
+
+	RoleSessionName string `json:"role_session_name,omitempty"`
+	// The caller identity of a session token, for role session names.
+	Account string `json:"account,omitempty"`
+	ARN     string `json:"arn,omitempty"`
+}
+
+// Cache keeps credentials in files beside the config file. Any failure to
+// use it degrades to working without it, after one warning.
+type Cache struct {
+	Dir    string
+	Warn   func(msg string) // told once when the cache cannot be written
+	Debug  func(format string, args ...any)
+	warned bool
+}
+
+type cacheKind string
+
+const (
+	sessionKind cacheKind = "session" // one per source profile
+	roleKind    cacheKind = "role"    // one per profile or role ARN
+)
+
+// path names the file for a profile. The name is encoded so that no profile
+// name can leave the directory or collide with another: bytes outside
+// [A-Za-z0-9_.-] become %XX, a leading dot is encoded too, and a long name
+// is shortened with a hash of the whole.
+func (c *Cache) path(kind cacheKind, name, ext string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		ch := name[i]
+		if ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '_' || ch == '-' || (ch == '.' && i > 0) {
+			b.WriteByte(ch)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", ch)
+		}
+	}
+	enc := b.String()
+	if len(enc) > 96 {
+		sum := sha256.Sum256([]byte(name))
+		enc = enc[:64] + "~" + hex.EncodeToString(sum[:12])
+	}
+	return filepath.Join(c.Dir, ".aws-runas."+string(kind)+"."+enc+ext)
+}
+
+// lock takes the lock for one cache file and returns its release. The lock
+// is an flock on a separate file, so the kernel drops it when its holder
+// dies. Without a usable cache directory there is nothing to lock.
+func (c *Cache) lock(kind cacheKind, name string) func() {
+	if c == nil {
+		return func() {}
+	}
+	l := flock.New(c.path(kind, name, ".lock"), flock.SetPermissions(0o600))
+	if err := l.Lock(); err != nil {
+		c.warn(err)
+		return func() {}
+	}
+	return func() { _ = l.Unlock() }
+}
+
+// load returns the cached entry, or nil when there is none that can be
+// trusted: missing, unreadable, not private to this user, corrupt, of
+// another format, or expiring within minRemaining of now.
+func (c *Cache) load(kind cacheKind, name string, now time.Time) *entry {
+	if c == nil {
+		return nil
+	}
+	p := c.path(kind, name, ".json")
+	f, err := os.Open(p)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			c.debug("cache %s: %v", p, err)
+		}
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		c.debug("cache %s: not a regular file, ignored", p)
+		return nil
+	}
+	if why := notPrivate(fi); why != "" {
+		c.debug("cache %s: %s, ignored", p, why)
+		return nil
+	}
+	var e entry
+	dec := json.NewDecoder(f)
+	if err := dec.Decode(&e); err != nil {
+		c.debug("cache %s: corrupt (%v), ignored", p, err)
+		return nil
+	}
+	switch {
+	case e.Version != cacheVersion:
+		c.debug("cache %s: format version %d, ignored", p, e.Version)
+		return nil
+	case e.AccessKeyID == "" || e.SecretAccessKey == "" || e.SessionToken == "" || e.Expiration.IsZero():
+		c.debug("cache %s: incomplete, ignored", p)
+		return nil
+	case e.Expiration.Sub(now) <= minRemaining:
+		c.debug("cache %s: expires %s, too soon to use", p, e.Expiration.Format(time.RFC3339))
+		return nil
+	}
+	return &e
+}
+
+// store writes e atomically: a private temporary file in the same
+// directory, synced, then renamed over the old file, so a reader sees the
+// old entry or the new one, never a part.
+func (c *Cache) store(kind cacheKind, name string, e *entry) {
+	if c == nil {
+		return
+	}
+	e.Version = cacheVersion
+	data, err := json.Marshal(e)
+	if err != nil {
+		c.warn(err)
+		return
+	}
+	if err := writeFileAtomic(c.path(kind, name, ".json"), data); err != nil {
+		c.warn(err)
+	}
+}
+
+// remove drops an entry STS no longer honours.
+func (c *Cache) remove(kind cacheKind, name string) {
+	if c == nil {
+		return
+	}
+	if err := os.Remove(c.path(kind, name, ".json")); err != nil && !os.IsNotExist(err) {
+		c.warn(err)
+	}
+}
+
+func writeFileAtomic(path string, data []byte) (err error) {
+	// os.CreateTemp makes the file 0600 and O_EXCL.
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	return replaceFile(f.Name(), path)
+}
+
+func (c *Cache) warn(err error) {
+	if c.warned {
+		return
+	}
+	c.warned = true
+	if c.Warn != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			c.Warn(fmt.Sprintf("warning: credentials cache not usable (%v); continuing without it", err))
+			return
+		}
+		c.Warn(fmt.Sprintf("warning: credentials cache not usable: %v; continuing without it", err))
+	}
+}
+
+func (c *Cache) debug(format string, args ...any) {
+	if c.Debug != nil {
+		c.Debug(format, args...)
+	}
+}

@@ -1,0 +1,494 @@
+// Package creds turns AWS profiles into temporary credentials: it reads
+// profiles as the AWS CLI does, calls STS (GetSessionToken with MFA, then
+// AssumeRole), and caches what it gets beside the config file.
+package creds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithy "github.com/aws/smithy-go"
+)
+
+const (
+	// DefaultSessionDuration is GetSessionToken's own default: one MFA
+	// entry a working day.
+	DefaultSessionDuration = 12 * time.Hour
+	// DefaultRoleDuration is AssumeRole's own default.
+	DefaultRoleDuration = time.Hour
+	// chainLimit is what STS allows a role assumed with temporary
+	// credentials (a session token's or another role's): role chaining.
+	chainLimit = time.Hour
+	// minRemaining: credentials closer than this to expiry are renewed
+	// rather than used. It matches the shell hook's refresh window, so the
+	// hook's call always gets fresh credentials.
+	minRemaining = 5 * time.Minute
+)
+
+// Bounds of the durations, from the STS API reference.
+var (
+	SessionBounds = [2]time.Duration{15 * time.Minute, 36 * time.Hour}
+	RoleBounds    = [2]time.Duration{15 * time.Minute, 12 * time.Hour}
+)
+
+// Request is what the user asked for.
+type Request struct {
+	Profile         string // profile name or role ARN
+	NoRole          bool   // stop at the session token
+	SessionDuration time.Duration
+	RoleDuration    time.Duration
+	OTP             string // MFA code given on the command line
+	MFASerial       string
+	ExternalID      string
+	Refresh         bool // ignore the cache for the credentials asked for
+}
+
+// Result is a set of credentials and what they stand for.
+type Result struct {
+	Profile         string // the profile name, or the role ARN as given
+	Credentials     aws.Credentials
+	RoleARN         string // empty for a session token
+	RoleSessionName string
+	Region          string
+
+	endpoint string // the STS endpoint the credentials came from
+}
+
+// Identity is GetCallerIdentity's answer, in the AWS CLI's JSON shape.
+type Identity struct {
+	UserID  string `json:"UserId"`
+	Account string
+	Arn     string
+}
+
+// Whoami asks STS whose credentials res holds.
+func (p *Provider) Whoami(ctx context.Context, res *Result) (*Identity, error) {
+	c := stsClients{p: p, region: res.Region, endpoint: res.endpoint}
+	out, err := call(ctx, p, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+		return c.with(res.Credentials).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	})
+	if err != nil {
+		return nil, stsError("GetCallerIdentity", res.Profile, err)
+	}
+	return &Identity{UserID: aws.ToString(out.UserId), Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn)}, nil
+}
+
+// Provider gets credentials. Its zero value is not usable: set Config.
+type Provider struct {
+	Config *Config
+	Cache  *Cache // nil: no cache
+	// Prompt asks for an MFA code; nil means no one can be asked.
+	Prompt func(ctx context.Context, serial string) (string, error)
+	Getenv func(string) string
+	Debug  func(format string, args ...any)
+	Now    func() time.Time
+	// Timeout bounds each STS operation, retries included.
+	Timeout time.Duration
+}
+
+// InputNeededError is returned when getting credentials needs an answer
+// from the user and none can be asked for.
+type InputNeededError struct{ What string }
+
+func (e *InputNeededError) Error() string { return e.What }
+
+// regionRE: a region is a DNS label of the STS endpoint's host name.
+var regionRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+var roleARNRE = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
+
+// chain resolves a profile name or role ARN. A role ARN is assumed with the
+// default profile's credentials, region and MFA device.
+func (p *Provider) chain(name string) (*Chain, error) {
+	if !strings.HasPrefix(name, "arn:") {
+		return p.Config.Resolve(name)
+	}
+	if !roleARNRE.MatchString(name) {
+		return nil, fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", name)
+	}
+	ch, err := p.Config.Resolve("default")
+	if err != nil {
+		return nil, fmt.Errorf("role ARN %s is assumed with the default profile: %w", name, err)
+	}
+	def := ch.Target()
+	ch.Roles = append(ch.Roles, &Profile{Name: name, RoleARN: name, Region: def.Region, MFASerial: def.MFASerial, EndpointURL: def.EndpointURL, where: "command line"})
+	return ch, nil
+}
+
+// job is one Get in progress.
+type job struct {
+	p      *Provider
+	req    Request
+	ch     *Chain
+	serial string
+	client stsClients
+	now    time.Time
+}
+
+// Get returns credentials for req, from the cache when it can.
+func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
+	ch, err := p.chain(req.Profile)
+	if err != nil {
+		return nil, err
+	}
+	target := ch.Target()
+	region := p.region(target)
+	if region != "" && !regionRE.MatchString(region) {
+		return nil, fmt.Errorf("profile %q: region %q is not an AWS region name", req.Profile, region)
+	}
+	j := &job{p: p, req: req, ch: ch, now: p.now()}
+	j.serial = j.mfaSerial()
+	j.client = stsClients{p: p, region: region, endpoint: p.endpoint(target)}
+	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.endpoint}
+	if req.NoRole || len(ch.Roles) == 0 {
+		e, err := j.session(ctx, req.Refresh)
+		if err != nil {
+			return nil, err
+		}
+		res.Credentials = e.credentials()
+		return res, nil
+	}
+	e, err := j.role(ctx, len(ch.Roles)-1)
+	if err != nil {
+		return nil, err
+	}
+	res.Credentials = e.credentials()
+	res.RoleARN = e.RoleARN
+	res.RoleSessionName = e.RoleSessionName
+	return res, nil
+}
+
+// Expiration reports when the cached credentials for req expire, without
+// calling STS; ok is false when nothing usable is cached.
+func (p *Provider) Expiration(req Request) (exp time.Time, ok bool, err error) {
+	ch, err := p.chain(req.Profile)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var e *entry
+	if req.NoRole || len(ch.Roles) == 0 {
+		e = p.Cache.load(sessionKind, ch.Base.Name, p.now())
+	} else {
+		e = p.Cache.load(roleKind, ch.Target().Name, p.now())
+	}
+	if e == nil {
+		return time.Time{}, false, nil
+	}
+	return e.Expiration, true, nil
+}
+
+func (p *Provider) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Provider) getenv(k string) string {
+	if p.Getenv == nil {
+		return ""
+	}
+	return p.Getenv(k)
+}
+
+func (p *Provider) debug(format string, args ...any) {
+	if p.Debug != nil {
+		p.Debug(format, args...)
+	}
+}
+
+// region: the profile's own, else the environment's. The profile wins over
+// the environment because the environment may hold the region aws-runas
+// exported for the previous profile.
+func (p *Provider) region(target *Profile) string {
+	for _, r := range []string{target.Region, p.getenv("AWS_REGION"), p.getenv("AWS_DEFAULT_REGION")} {
+		if r != "" {
+			return r
+		}
+	}
+	return ""
+}
+
+// endpoint follows the SDKs' order: the service's variable, the global
+// variable, then the profile's endpoint_url.
+func (p *Provider) endpoint(target *Profile) string {
+	for _, e := range []string{p.getenv("AWS_ENDPOINT_URL_STS"), p.getenv("AWS_ENDPOINT_URL"), target.EndpointURL} {
+		if e != "" {
+			return e
+		}
+	}
+	return ""
+}
+
+// mfaSerial: -M, else the nearest mfa_serial from the target down to the
+// base profile.
+func (j *job) mfaSerial() string {
+	if j.req.MFASerial != "" {
+		return j.req.MFASerial
+	}
+	for i := len(j.ch.Roles) - 1; i >= 0; i-- {
+		if s := j.ch.Roles[i].MFASerial; s != "" {
+			return s
+		}
+	}
+	return j.ch.Base.MFASerial
+}
+
+// session returns the session token of the base profile: from the cache,
+// or from GetSessionToken, with MFA when there is a device. Base
+// credentials that are already temporary are used as they are: STS does
+// not issue session tokens for them.
+func (j *job) session(ctx context.Context, refresh bool) (*entry, error) {
+	base := j.ch.Base
+	unlock := j.p.Cache.lock(sessionKind, base.Name)
+	defer unlock()
+	if !refresh {
+		if e := j.p.Cache.load(sessionKind, base.Name, j.now); e != nil && j.fits(e) {
+			j.p.debug("session token of %q: cached, expires %s", base.Name, e.Expiration.Format(time.RFC3339))
+			return e, nil
+		}
+	}
+	long, err := j.p.baseCredentials(ctx, base)
+	if err != nil {
+		return nil, err
+	}
+	if long.SessionToken != "" {
+		j.p.debug("profile %q: credentials are already temporary, no session token", base.Name)
+		return &entry{AccessKeyID: long.AccessKeyID, SecretAccessKey: long.SecretAccessKey, SessionToken: long.SessionToken, Expiration: long.Expires}, nil
+	}
+	in := &sts.GetSessionTokenInput{DurationSeconds: seconds(or(j.req.SessionDuration, DefaultSessionDuration))}
+	if j.serial != "" {
+		code, err := j.mfaCode(ctx)
+		if err != nil {
+			return nil, err
+		}
+		in.SerialNumber, in.TokenCode = &j.serial, &code
+	}
+	j.p.debug("GetSessionToken for profile %q (MFA device: %s)", base.Name, orNone(j.serial))
+	client := j.client.with(long)
+	out, err := call(ctx, j.p, func(ctx context.Context) (*sts.GetSessionTokenOutput, error) {
+		return client.GetSessionToken(ctx, in)
+	})
+	if err != nil {
+		return nil, stsError("GetSessionToken", base.Name, err)
+	}
+	e := fromSTS(out.Credentials)
+	e.MFASerial, e.SourceKeyID = j.serial, long.AccessKeyID
+	// The caller identity names role sessions; asked once per token.
+	if id, err := call(ctx, j.p, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+		return j.client.with(e.credentials()).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	}); err == nil {
+		e.Account, e.ARN = aws.ToString(id.Account), aws.ToString(id.Arn)
+	} else {
+		j.p.debug("GetCallerIdentity: %v", err)
+	}
+	j.p.Cache.store(sessionKind, base.Name, e)
+	return e, nil
+}
+
+// fits says whether a cached session token serves this request: made from
+// the same long-term key, and with MFA when MFA is asked for.
+func (j *job) fits(e *entry) bool {
+	if j.serial != "" && e.MFASerial != j.serial {
+		return false
+	}
+	return j.ch.Base.AccessKeyID == "" || e.SourceKeyID == j.ch.Base.AccessKeyID
+}
+
+// role returns the credentials of j.ch.Roles[i], assuming the roles below
+// it first. Locks are taken from the target down to the session token, the
+// same order in every process, so parallel runs cannot deadlock.
+func (j *job) role(ctx context.Context, i int) (*entry, error) {
+	prof := j.ch.Roles[i]
+	target := i == len(j.ch.Roles)-1
+	unlock := j.p.Cache.lock(roleKind, prof.Name)
+	defer unlock()
+
+	externalID := prof.ExternalID
+	duration := or(prof.Duration, DefaultRoleDuration)
+	if target {
+		externalID = or(j.req.ExternalID, externalID)
+		duration = or(j.req.RoleDuration, duration)
+	}
+	if !(target && j.req.Refresh) {
+		if e := j.p.Cache.load(roleKind, prof.Name, j.now); e != nil && e.RoleARN == prof.RoleARN && e.ExternalID == externalID &&
+			(j.ch.Base.AccessKeyID == "" || e.SourceKeyID == j.ch.Base.AccessKeyID) {
+			j.p.debug("role %s for %q: cached, expires %s", e.RoleARN, prof.Name, e.Expiration.Format(time.RFC3339))
+			return e, nil
+		}
+	}
+
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(prof.RoleARN), DurationSeconds: seconds(duration)}
+	if externalID != "" {
+		in.ExternalId = aws.String(externalID)
+	}
+	var caller *entry
+	identity := func() (account, arn string) { return caller.Account, caller.ARN }
+	switch {
+	case i > 0:
+		if duration > chainLimit {
+			return nil, fmt.Errorf("profile %q: a role assumed from another role (%s) is limited by STS to %s; asked for %s", prof.Name, j.ch.Roles[i-1].Name, chainLimit, duration)
+		}
+		inner, err := j.role(ctx, i-1)
+		if err != nil {
+			return nil, err
+		}
+		caller = inner
+		identity = func() (string, string) { return accountOf(inner.RoleARN), inner.RoleSessionName }
+	case duration > chainLimit:
+		// STS caps role chaining at 1h, and a session token's credentials
+		// count as chaining: assume the role straight from the long-term
+		// keys, with the MFA code in the AssumeRole call itself.
+		long, err := j.p.baseCredentials(ctx, j.ch.Base)
+		if err != nil {
+			return nil, err
+		}
+		caller = &entry{AccessKeyID: long.AccessKeyID, SecretAccessKey: long.SecretAccessKey, SessionToken: long.SessionToken, SourceKeyID: long.AccessKeyID}
+		if long.SessionToken == "" && j.serial != "" {
+			code, err := j.mfaCode(ctx)
+			if err != nil {
+				return nil, err
+			}
+			in.SerialNumber, in.TokenCode = aws.String(j.serial), aws.String(code)
+		}
+		identity = func() (string, string) { return j.callerIdentity(ctx, caller) }
+	default:
+		s, err := j.session(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		caller = s
+	}
+
+	name := prof.RoleSessionName
+	if name == "" {
+		account, arn := identity()
+		name = defaultSessionName(account, arn, j.now)
+	}
+	in.RoleSessionName = aws.String(sanitizeSessionName(name))
+
+	j.p.debug("AssumeRole %s for %q (%s, session %s)", prof.RoleARN, prof.Name, duration, *in.RoleSessionName)
+	assume := func(c *entry) (*sts.AssumeRoleOutput, error) {
+		client := j.client.with(c.credentials())
+		return call(ctx, j.p, func(ctx context.Context) (*sts.AssumeRoleOutput, error) { return client.AssumeRole(ctx, in) })
+	}
+	out, err := assume(caller)
+	if err != nil && i == 0 && duration <= chainLimit && isCode(err, "ExpiredToken") {
+		// The cached session token expired or was revoked early: drop it
+		// and authenticate once more, never in a loop.
+		j.p.debug("session token rejected as expired; getting a new one")
+		j.p.Cache.remove(sessionKind, j.ch.Base.Name)
+		if caller, err = j.session(ctx, true); err != nil {
+			return nil, err
+		}
+		out, err = assume(caller)
+	}
+	if err != nil {
+		return nil, stsError("AssumeRole "+prof.RoleARN, prof.Name, err)
+	}
+	e := fromSTS(out.Credentials)
+	e.RoleARN, e.ExternalID, e.RoleSessionName = prof.RoleARN, externalID, *in.RoleSessionName
+	e.SourceKeyID = j.ch.Base.AccessKeyID
+	j.p.Cache.store(roleKind, prof.Name, e)
+	return e, nil
+}
+
+// callerIdentity asks STS who c is; a failure only costs the session name
+// its account and user parts.
+func (j *job) callerIdentity(ctx context.Context, c *entry) (account, arn string) {
+	out, err := call(ctx, j.p, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+		return j.client.with(c.credentials()).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	})
+	if err != nil {
+		j.p.debug("GetCallerIdentity: %v", err)
+		return "", ""
+	}
+	return aws.ToString(out.Account), aws.ToString(out.Arn)
+}
+
+var mfaCodeRE = regexp.MustCompile(`^[0-9]{6}$`)
+
+// mfaCode is -o's code, else one asked for at the terminal.
+func (j *job) mfaCode(ctx context.Context) (string, error) {
+	if j.req.OTP != "" {
+		if !mfaCodeRE.MatchString(j.req.OTP) {
+			return "", errors.New("the MFA code given with -o must be 6 digits")
+		}
+		return j.req.OTP, nil
+	}
+	if j.p.Prompt == nil {
+		return "", &InputNeededError{What: fmt.Sprintf("an MFA code for %s is needed: give it with -o CODE", j.serial)}
+	}
+	return j.p.Prompt(ctx, j.serial)
+}
+
+func (e *entry) credentials() aws.Credentials {
+	return aws.Credentials{AccessKeyID: e.AccessKeyID, SecretAccessKey: e.SecretAccessKey, SessionToken: e.SessionToken, CanExpire: !e.Expiration.IsZero(), Expires: e.Expiration}
+}
+
+func seconds(d time.Duration) *int32 { s := int32(d / time.Second); return &s }
+
+func or[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func orNone(s string) string { return or(s, "none") }
+
+// accountOf is the account field of an ARN.
+func accountOf(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 {
+		return ""
+	}
+	return parts[4]
+}
+
+var sessionNameBad = regexp.MustCompile(`[^\w+=,.@-]`)
+
+// defaultSessionName is aws-runas-session_<ACCOUNT>_<USERNAME>_<UNIXTIME>
+// when the caller is known, else aws-runas-session_<UNIXTIME>.
+func defaultSessionName(account, arn string, now time.Time) string {
+	user := arn
+	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
+		user = arn[i+1:]
+	}
+	if account == "" || user == "" {
+		return fmt.Sprintf("aws-runas-session_%d", now.Unix())
+	}
+	return fmt.Sprintf("aws-runas-session_%s_%s_%d", account, user, now.Unix())
+}
+
+// sanitizeSessionName keeps STS's 2 to 64 characters of [\w+=,.@-].
+func sanitizeSessionName(s string) string {
+	s = sessionNameBad.ReplaceAllString(s, "-")
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	for len(s) < 2 {
+		s += "-"
+	}
+	return s
+}
+
+func isCode(err error, codes ...string) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	for _, c := range codes {
+		if ae.ErrorCode() == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,50 @@
+package creds
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+)
+
+// baseCredentials are the credentials a chain starts from: the profile's
+// keys, its credential_process, or its credential_source. Never the
+// credentials already in the environment (unless credential_source says
+// Environment): those may be ones aws-runas exported earlier.
+func (p *Provider) baseCredentials(ctx context.Context, base *Profile) (aws.Credentials, error) {
+	switch {
+	case base.hasKeys():
+		return aws.Credentials{AccessKeyID: base.AccessKeyID, SecretAccessKey: base.SecretAccessKey, SessionToken: base.SessionToken}, nil
+	case base.CredentialProcess != "":
+		// The SDK runs the command through the shell and checks its JSON,
+		// exactly as every other AWS tool does.
+		p.debug("profile %q: running its credential_process", base.Name)
+		c, err := processcreds.NewProvider(base.CredentialProcess).Retrieve(ctx)
+		if err != nil {
+			return c, fmt.Errorf("profile %q: credential_process: %v", base.Name, err)
+		}
+		return c, nil
+	case base.CredentialSource != "":
+		return p.credentialSource(ctx, base)
+	}
+	return aws.Credentials{}, fmt.Errorf("profile %q (%s) has no credentials", base.Name, base.where)
+}
+
+func (p *Provider) credentialSource(ctx context.Context, base *Profile) (aws.Credentials, error) {
+	switch base.CredentialSource {
+	case "Environment":
+		c := aws.Credentials{
+			AccessKeyID:     p.getenv("AWS_ACCESS_KEY_ID"),
+			SecretAccessKey: p.getenv("AWS_SECRET_ACCESS_KEY"),
+			SessionToken:    p.getenv("AWS_SESSION_TOKEN"),
+		}
+		if c.AccessKeyID == "" || c.SecretAccessKey == "" {
+			return c, fmt.Errorf("profile %q: credential_source = Environment, but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set", base.Name)
+		}
+		return c, nil
+	case "Ec2InstanceMetadata", "EcsContainer":
+		return containerOrInstanceCredentials(ctx, base.CredentialSource)
+	}
+	return aws.Credentials{}, fmt.Errorf("profile %q (%s): credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", base.Name, base.where, base.CredentialSource)
+}

@@ -1,0 +1,270 @@
+// Command aws-runas gets temporary AWS credentials through STS and runs a
+// command under them, or prints shell code that puts them into the current
+// shell. See README.md and the contract it follows.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jessevdk/go-flags"
+
+	"github.com/aws-runas/aws-runas/creds"
+	"github.com/aws-runas/aws-runas/shells"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Exit statuses (contract §7); run mode returns the command's own.
+const (
+	exitOK          = 0
+	exitError       = 1
+	exitUsage       = 2
+	exitInputNeeded = 3
+)
+
+// evalFileVar names the file the shell functions of `aws-runas init` pass:
+// code for the calling shell goes there instead of stdout, so a command's
+// own output can never be mistaken for it.
+const evalFileVar = "__AWS_RUNAS_EVAL_FILE"
+
+type options struct {
+	Profile        string `short:"p" long:"profile" value-name:"NAME" description:"profile name or role ARN; every positional argument is then the command"`
+	NoRole         bool   `short:"n" long:"no-role" description:"session token only (GetSessionToken), no role is assumed"`
+	Duration       string `short:"d" long:"duration" value-name:"D" description:"session-token lifetime, 15m to 36h (default 12h)"`
+	RoleDuration   string `short:"a" long:"role-duration" value-name:"D" description:"role-credential lifetime, 15m to 12h (default: the profile's duration_seconds, else 1h)"`
+	OTP            string `short:"o" long:"otp" value-name:"CODE" description:"MFA code; no prompt is shown"`
+	MFASerial      string `short:"M" long:"mfa-serial" value-name:"ARN" description:"MFA device, instead of the profile's mfa_serial"`
+	ExternalID     string `short:"X" long:"external-id" value-name:"ID" description:"external ID for AssumeRole"`
+	Refresh        bool   `short:"r" long:"refresh" description:"ignore cached credentials and fetch new ones"`
+	Output         string `short:"O" long:"output" value-name:"FORMAT" description:"print instead of run: bash, zsh, sh, fish, powershell (pwsh) or json"`
+	SkipPrompt     bool   `short:"s" long:"skip-prompt" description:"subshell and init: leave the shell prompt alone"`
+	Unset          bool   `short:"u" long:"unset" description:"print code that removes aws-runas's variables from the current shell"`
+	Expiration     bool   `short:"e" long:"expiration" description:"print when the profile's cached credentials expire, and exit"`
+	Whoami         bool   `short:"w" long:"whoami" description:"print the identity (GetCallerIdentity) of the credentials"`
+	List           bool   `short:"l" long:"list" description:"print the profile names of the config files"`
+	Path           string `long:"path" value-name:"FILE" description:"the AWS config file to read"`
+	NonInteractive bool   `long:"non-interactive" description:"never ask anything; where input is needed, fail with exit status 3"`
+	Verbose        bool   `short:"v" long:"verbose" description:"debug log on stderr, secrets left out"`
+	Version        bool   `short:"V" long:"version" description:"print the version"`
+}
+
+type initOptions struct {
+	Cmd        string `long:"cmd" value-name:"NAME" default:"aws-runas" description:"name of the shell function that switches the current shell"`
+	NoCmd      bool   `long:"no-cmd" description:"define no such function"`
+	SkipPrompt bool   `short:"s" long:"skip-prompt" description:"leave the shell prompt alone"`
+	NoRefresh  bool   `long:"no-refresh" description:"no refresh hook before the prompt"`
+}
+
+// invocation is a parsed command line.
+type invocation struct {
+	opts    options
+	sub     string // "", "init" or "completion"
+	shell   string // the SHELL of a subcommand
+	init    initOptions
+	profile string
+	command []string
+	req     creds.Request
+}
+
+// usageError is a command line that cannot be carried out as written.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
+
+const usage = `[OPTIONS] [PROFILE | ROLE_ARN] [--] [COMMAND [ARG...]]
+  aws-runas init SHELL [--cmd NAME | --no-cmd] [--skip-prompt] [--no-refresh]
+  aws-runas completion SHELL`
+
+// parseArgs turns arguments into an invocation, checking everything that
+// can be checked before any credentials are fetched. help is the text to
+// print for -h.
+func parseArgs(args []string, getenv func(string) string) (inv *invocation, help string, err error) {
+	inv = &invocation{}
+	p := flags.NewNamedParser("aws-runas", flags.PassDoubleDash|flags.PassAfterNonOption|flags.HelpFlag)
+	p.Usage = usage
+	if _, err := p.AddGroup("Options", "", &inv.opts); err != nil {
+		return nil, "", err
+	}
+	rest, err := p.ParseArgs(args)
+	if err != nil {
+		var fe *flags.Error
+		if errors.As(err, &fe) && fe.Type == flags.ErrHelp {
+			return nil, fe.Message, nil
+		}
+		return nil, "", &usageError{err.Error()}
+	}
+	o := &inv.opts
+	if o.Version || o.List || o.Unset {
+		return inv, "", nil
+	}
+	if o.Profile == "" && len(rest) > 0 && (rest[0] == "init" || rest[0] == "completion") {
+		return parseSubcommand(inv, rest)
+	}
+	switch {
+	case o.Profile != "":
+		inv.profile = o.Profile
+	case len(rest) > 0:
+		inv.profile, rest = rest[0], rest[1:]
+	case getenv("AWS_PROFILE") != "":
+		inv.profile = getenv("AWS_PROFILE")
+	default:
+		inv.profile = "default"
+	}
+	if len(rest) > 0 && rest[0] == "--" {
+		rest = rest[1:]
+	} else if len(rest) > 0 && strings.HasPrefix(rest[0], "-") && o.Profile == "" {
+		return nil, "", usagef("%q after the profile would be run as the command: options go before the profile (aws-runas %s %s), or put -- before a command", rest[0], rest[0], inv.profile)
+	}
+	inv.command = rest
+	if inv.profile == "" {
+		return nil, "", usagef("the profile name is empty")
+	}
+	if o.Output != "" && o.Output != "json" {
+		if _, err := shells.Lookup(o.Output); err != nil {
+			return nil, "", usagef("-O %s: want one of %s, json", o.Output, strings.Join(shells.Names(), ", "))
+		}
+	}
+	inv.req = creds.Request{Profile: inv.profile, NoRole: o.NoRole, OTP: o.OTP, MFASerial: o.MFASerial, ExternalID: o.ExternalID, Refresh: o.Refresh}
+	if inv.req.SessionDuration, err = parseDuration("-d", o.Duration, creds.SessionBounds); err != nil {
+		return nil, "", err
+	}
+	if inv.req.RoleDuration, err = parseDuration("-a", o.RoleDuration, creds.RoleBounds); err != nil {
+		return nil, "", err
+	}
+	if o.OTP != "" && !isMFACode(o.OTP) {
+		return nil, "", usagef("-o: an MFA code is 6 digits")
+	}
+	return inv, "", nil
+}
+
+func parseSubcommand(inv *invocation, rest []string) (*invocation, string, error) {
+	inv.sub = rest[0]
+	var data any = &struct{}{}
+	if inv.sub == "init" {
+		data = &inv.init
+	}
+	p := flags.NewNamedParser("aws-runas "+inv.sub, flags.HelpFlag)
+	p.Usage = "SHELL"
+	if _, err := p.AddGroup(inv.sub+" options", "", data); err != nil {
+		return nil, "", err
+	}
+	args, err := p.ParseArgs(rest[1:])
+	if err != nil {
+		var fe *flags.Error
+		if errors.As(err, &fe) && fe.Type == flags.ErrHelp {
+			return nil, fe.Message, nil
+		}
+		return nil, "", &usageError{err.Error()}
+	}
+	if len(args) != 1 {
+		return nil, "", usagef("aws-runas %s takes one SHELL: %s", inv.sub, strings.Join(shells.Names(), ", "))
+	}
+	inv.shell = args[0]
+	if _, err := shells.Lookup(inv.shell); err != nil {
+		return nil, "", &usageError{err.Error()}
+	}
+	if inv.init.NoCmd {
+		inv.init.Cmd = ""
+	}
+	return inv, "", nil
+}
+
+// parseDuration reads seconds ("3600") or a Go duration ("1h30m"), and
+// refuses a value out of bounds rather than clamping it.
+func parseDuration(flag, s string, bounds [2]time.Duration) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	var d time.Duration
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		d = time.Duration(n) * time.Second
+		if n > int64(bounds[1]/time.Second) {
+			d = bounds[1] + time.Second
+		}
+	} else if d, err = time.ParseDuration(s); err != nil {
+		return 0, usagef("%s %s: a duration is a number of seconds (3600) or like 1h30m", flag, s)
+	}
+	if d < bounds[0] || d > bounds[1] {
+		return 0, usagef("%s %s: must be between %s and %s", flag, s, fmtDuration(bounds[0]), fmtDuration(bounds[1]))
+	}
+	return d, nil
+}
+
+func fmtDuration(d time.Duration) string {
+	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
+}
+
+func isMFACode(s string) bool {
+	if len(s) != 6 {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func main() {
+	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ}
+	os.Exit(a.main(os.Args[1:]))
+}
+
+// main parses args and runs them, turning errors into exit statuses.
+func (a *app) main(args []string) int {
+	inv, help, err := parseArgs(args, a.getenv)
+	if err == nil && inv == nil {
+		fmt.Fprintln(a.stdout, help)
+		return exitOK
+	}
+	if err == nil {
+		a.verbose = inv.opts.Verbose
+		err = a.run(inv)
+	}
+	var exit *exitStatus
+	var usageErr *usageError
+	var input *creds.InputNeededError
+	var cmdErr *commandError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &exit):
+		return exit.code
+	case errors.As(err, &usageErr):
+		fmt.Fprintf(a.stderr, "aws-runas: %v\nUsage: aws-runas %s\nRun 'aws-runas --help' for the options.\n", err, strings.SplitN(usage, "\n", 2)[0])
+		return exitUsage
+	case errors.As(err, &cmdErr):
+		fmt.Fprintf(a.stderr, "aws-runas: %v\n", err)
+		return cmdErr.code
+	case errors.As(err, &input):
+		fmt.Fprintf(a.stderr, "aws-runas: %v\n", err)
+		return exitInputNeeded
+	}
+	fmt.Fprintf(a.stderr, "aws-runas: %v\n", err)
+	return exitError
+}
+
+// exitStatus ends aws-runas with a command's status, having said nothing.
+type exitStatus struct{ code int }
+
+func (e *exitStatus) Error() string { return "exit status " + strconv.Itoa(e.code) }
+
+// app is the process's surroundings, so tests can run it in-process.
+type app struct {
+	stdin            io.Reader
+	stdout, stderr   io.Writer
+	getenv           func(string) string
+	environ          func() []string
+	verbose          bool
+	stdoutIsTerminal func() bool
+}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/aws-runas/aws-runas/completions"
+	"github.com/aws-runas/aws-runas/creds"
+	"github.com/aws-runas/aws-runas/shells"
+)
+
+// run carries out a parsed invocation.
+func (a *app) run(inv *invocation) error {
+	o := &inv.opts
+	switch {
+	case o.Version:
+		fmt.Fprintf(a.stdout, "aws-runas %s\n", version)
+		return nil
+	case inv.sub == "completion":
+		s, err := completions.Script(inv.shell)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(a.stdout, s)
+		return nil
+	case inv.sub == "init":
+		return a.runInit(inv)
+	case o.Unset:
+		return a.printEnv(o.Output, shells.Env{Unset: allVars})
+	}
+
+	files, err := creds.LocateFiles(o.Path, a.getenv)
+	if err != nil {
+		return err
+	}
+	cfg, err := creds.Load(files)
+	if err != nil {
+		return err
+	}
+	if o.List {
+		for _, n := range cfg.Names() {
+			fmt.Fprintln(a.stdout, n)
+		}
+		return nil
+	}
+	prov := &creds.Provider{Config: cfg, Cache: &creds.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug}
+	if !o.NonInteractive {
+		prov.Prompt = creds.TerminalPrompt
+	}
+	if o.Expiration {
+		exp, ok, err := prov.Expiration(inv.req)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("no cached credentials for %q", inv.profile)
+		}
+		fmt.Fprintln(a.stdout, exp.UTC().Format(time.RFC3339))
+		return nil
+	}
+
+	ctx := context.Background()
+	res, err := prov.Get(ctx, inv.req)
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.Whoami:
+		return a.whoami(ctx, prov, res)
+	case len(inv.command) > 0:
+		return runCommand(inv.command, commandEnv(a.environ(), credentialEnv(res)))
+	case o.Output == "" && a.getenv(evalFileVar) == "" && a.isTerminal():
+		return a.subshell(o, res)
+	}
+	return a.printEnv(o.Output, credentialEnv(res))
+}
+
+// printEnv prints env in the chosen format: -O, else the calling shell's
+// dialect into the init functions' file, else the detected shell to stdout.
+func (a *app) printEnv(format string, env shells.Env) error {
+	if format == "json" {
+		return a.printJSON(env)
+	}
+	d, err := a.dialect(format)
+	if err != nil {
+		return err
+	}
+	code, err := shells.Export(d, env)
+	if err != nil {
+		return err
+	}
+	if f := a.getenv(evalFileVar); f != "" && format == "" {
+		return writeEvalFile(f, code)
+	}
+	_, err = fmt.Fprint(a.stdout, code)
+	return err
+}
+
+func (a *app) dialect(format string) (shells.Dialect, error) {
+	if format != "" {
+		return shells.Lookup(format)
+	}
+	return shells.Detect(a.getenv)
+}
+
+// writeEvalFile writes to the file the init functions made for this call
+// (private, by mktemp); it is never created here, so a stray variable
+// cannot make aws-runas write secrets somewhere new.
+func writeEvalFile(path, code string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", evalFileVar, err)
+	}
+	if _, err := f.WriteString(code); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// printJSON prints the credential_process format.
+func (a *app) printJSON(env shells.Env) error {
+	get := func(name string) string {
+		for _, v := range env.Set {
+			if v.Name == name {
+				return v.Value
+			}
+		}
+		return ""
+	}
+	out := struct {
+		Version         int
+		AccessKeyID     string `json:"AccessKeyId"`
+		SecretAccessKey string
+		SessionToken    string `json:",omitempty"`
+		Expiration      string `json:",omitempty"`
+	}{1, get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY"), get("AWS_SESSION_TOKEN"), get("AWS_SESSION_EXPIRATION")}
+	if out.AccessKeyID == "" {
+		return fmt.Errorf("-O json prints credentials; there are none to print with -u")
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.stdout, "%s\n", b)
+	return err
+}
+
+func (a *app) whoami(ctx context.Context, prov *creds.Provider, res *creds.Result) error {
+	id, err := prov.Whoami(ctx, res)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(id, "", "    ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(a.stdout, "%s\n", b)
+	return err
+}
+
+func (a *app) runInit(inv *invocation) error {
+	d, err := shells.Lookup(inv.shell)
+	if err != nil {
+		return err
+	}
+	code, err := shells.Init(d, shells.InitOptions{Cmd: inv.init.Cmd, Prompt: !inv.init.SkipPrompt, Refresh: !inv.init.NoRefresh, Binary: selfPath()})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(a.stdout, code)
+	return err
+}
+
+// subshell starts an interactive $SHELL with the credentials, the helper
+// functions and the prompt; the parent shell is left as it was.
+func (a *app) subshell(o *options, res *creds.Result) error {
+	shellPath := firstOf(a.getenv("SHELL"), "/bin/sh")
+	d, err := shells.Lookup(strings.TrimSuffix(filepath.Base(shellPath), ".exe"))
+	if err != nil {
+		d, _ = shells.Lookup("sh")
+	}
+	code, err := shells.Init(d, shells.InitOptions{Prompt: !o.SkipPrompt, Refresh: true, Binary: selfPath()})
+	if err != nil {
+		return err
+	}
+	l, err := shells.Subshell(d, shellPath, code)
+	if err != nil {
+		return err
+	}
+	defer l.Cleanup()
+	env := append(commandEnv(a.environ(), credentialEnv(res)), l.Env...)
+	return runChild(l.Argv, env)
+}
+
+func (a *app) isTerminal() bool {
+	if a.stdoutIsTerminal != nil {
+		return a.stdoutIsTerminal()
+	}
+	return term.IsTerminal(int(os.Stdout.Fd()))
+}
+
+func (a *app) warn(msg string) { fmt.Fprintf(a.stderr, "aws-runas: %s\n", msg) }
+
+func (a *app) debug(format string, args ...any) {
+	if a.verbose {
+		fmt.Fprintf(a.stderr, "aws-runas: debug: "+format+"\n", args...)
+	}
+}
+
+// selfPath is how the shell functions call this binary back.
+func selfPath() string {
+	p, err := os.Executable()
+	if err != nil {
+		return "aws-runas"
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		return r
+	}
+	return p
+}
+
+func firstOf(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// allVars are the variables of contract §4 that aws-runas sets.
+var allVars = []string{
+	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+	"AWS_RUNAS_PROFILE", "AWS_RUNAS_ASSUMED_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
+	"AWS_REGION", "AWS_DEFAULT_REGION",
+	"AWS_SESSION_EXPIRATION", "AWS_SESSION_EXPIRATION_UNIX", "AWS_CREDENTIAL_EXPIRATION",
+}
+
+// credentialEnv is what a shell or command gets (contract §4): the new
+// variables, and the removal of every other variable of §4 and of
+// AWS_PROFILE, which would otherwise point tools away from them.
+func credentialEnv(res *creds.Result) shells.Env {
+	c := res.Credentials
+	set := []shells.Var{
+		{Name: "AWS_ACCESS_KEY_ID", Value: c.AccessKeyID},
+		{Name: "AWS_SECRET_ACCESS_KEY", Value: c.SecretAccessKey},
+	}
+	if c.SessionToken != "" {
+		set = append(set, shells.Var{Name: "AWS_SESSION_TOKEN", Value: c.SessionToken}, shells.Var{Name: "AWS_SECURITY_TOKEN", Value: c.SessionToken})
+	}
+	set = append(set, shells.Var{Name: "AWS_RUNAS_PROFILE", Value: res.Profile})
+	if res.RoleARN != "" {
+		set = append(set, shells.Var{Name: "AWS_RUNAS_ASSUMED_ROLE_ARN", Value: res.RoleARN}, shells.Var{Name: "AWS_ROLE_SESSION_NAME", Value: res.RoleSessionName})
+	}
+	if res.Region != "" {
+		set = append(set, shells.Var{Name: "AWS_REGION", Value: res.Region}, shells.Var{Name: "AWS_DEFAULT_REGION", Value: res.Region})
+	}
+	if !c.Expires.IsZero() {
+		exp := c.Expires.UTC().Format(time.RFC3339)
+		set = append(set,
+			shells.Var{Name: "AWS_SESSION_EXPIRATION", Value: exp},
+			shells.Var{Name: "AWS_SESSION_EXPIRATION_UNIX", Value: strconv.FormatInt(c.Expires.Unix(), 10)},
+			shells.Var{Name: "AWS_CREDENTIAL_EXPIRATION", Value: exp})
+	}
+	env := shells.Env{Set: set, Unset: []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}}
+	for _, name := range allVars {
+		if !sets(env, name) {
+			env.Unset = append(env.Unset, name)
+		}
+	}
+	return env
+}
+
+func sets(env shells.Env, name string) bool {
+	for _, v := range env.Set {
+		if v.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// commandEnv is environ with env applied, and without the init functions'
+// private variable, which belongs to this call only.
+func commandEnv(environ []string, env shells.Env) []string {
+	drop := map[string]bool{evalFileVar: true}
+	for _, n := range env.Unset {
+		drop[n] = true
+	}
+	for _, v := range env.Set {
+		drop[v.Name] = true
+	}
+	out := make([]string, 0, len(environ)+len(env.Set))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !drop[name] {
+			out = append(out, kv)
+		}
+	}
+	for _, v := range env.Set {
+		out = append(out, v.Name+"="+v.Value)
+	}
+	return out
+}

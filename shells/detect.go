@@ -1,0 +1,76 @@
+package shells
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Detect picks the dialect of print mode when -O is not given (contract
+// §3.2): $AWS_RUNAS_SHELL, else the shell that started aws-runas (the parent
+// process), else the base name of $SHELL, else sh.
+//
+// An AWS_RUNAS_SHELL that names no known shell is an error: the variable is
+// set by the wrapper function or on purpose by the user, and printing sh
+// code to, say, fish would fail later with a worse message. A parent process
+// or $SHELL that is not a known shell (make, sudo, tcsh) is passed over.
+func Detect(getenv func(string) string) (Dialect, error) {
+	return detect(getenv, parentPrograms)
+}
+
+func detect(getenv func(string) string, parent func() []string) (Dialect, error) {
+	if v := getenv("AWS_RUNAS_SHELL"); v != "" {
+		name := ShellForProgram(v)
+		if name == "" {
+			return nil, fmt.Errorf("AWS_RUNAS_SHELL=%q: unknown shell, want one of %s", v, strings.Join(Names(), ", "))
+		}
+		return Lookup(name)
+	}
+	for _, p := range parent() {
+		if d := known(p); d != nil {
+			return d, nil
+		}
+	}
+	if d := known(getenv("SHELL")); d != nil {
+		return d, nil
+	}
+	return Lookup("sh")
+}
+
+// known is the registered dialect for a program name, or nil.
+func known(program string) Dialect {
+	name := ShellForProgram(program)
+	if name == "" {
+		return nil
+	}
+	d, err := Lookup(name)
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+// ShellForProgram maps the name or path of a shell program to the canonical
+// name of its dialect, or "" when it is not a shell aws-runas knows.
+//
+// It takes the base name (after '/' or '\'), drops the '-' a login shell's
+// argv[0] starts with (-bash), drops ".exe" and ignores case (Windows). The
+// POSIX shells without a dialect of their own (dash, ash, ksh, mksh, busybox,
+// ...) are sh; pwsh is powershell.
+func ShellForProgram(program string) string {
+	base := program
+	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+		base = base[i+1:]
+	}
+	base = strings.TrimPrefix(base, "-")
+	base = strings.ToLower(base)
+	base = strings.TrimSuffix(base, ".exe")
+	switch base {
+	case "bash", "zsh", "fish", "sh":
+		return base
+	case "powershell", "pwsh", "pwsh-preview":
+		return "powershell"
+	case "dash", "ash", "busybox", "ksh", "ksh93", "mksh", "lksh", "pdksh", "oksh", "loksh", "posh", "yash":
+		return "sh"
+	}
+	return ""
+}
