@@ -52,7 +52,15 @@ type options struct {
 	Path           string `long:"path" value-name:"FILE" description:"the AWS config file to read"`
 	NonInteractive bool   `long:"non-interactive" description:"never ask anything; where input is needed, fail with exit status 3"`
 	Verbose        bool   `short:"v" long:"verbose" description:"debug log on stderr, secrets left out"`
-	Version        bool   `short:"V" long:"version" description:"print the version"`
+
+	SAMLAuthURL            string `long:"saml-url" value-name:"URL" description:"SAML: the identity provider's sign-in URL (saml_auth_url; env SAML_AUTH_URL)"`
+	SAMLUsername           string `long:"saml-username" value-name:"NAME" description:"SAML: the user name (saml_username; env SAML_USERNAME)"`
+	SAMLProvider           string `long:"saml-provider" value-name:"NAME" description:"SAML: browser, form or okta (saml_provider; env SAML_PROVIDER)"`
+	WebIdentityAuthURL     string `long:"web-identity-url" value-name:"URL" description:"OIDC: the issuer URL (web_identity_auth_url; env WEB_IDENTITY_AUTH_URL)"`
+	WebIdentityClientID    string `long:"web-identity-client-id" value-name:"ID" description:"OIDC: the client ID (web_identity_client_id)"`
+	WebIdentityRedirectURI string `long:"web-identity-redirect-uri" value-name:"URI" description:"OIDC: the loopback redirect URI (web_identity_redirect_uri)"`
+	WebIdentityProvider    string `long:"web-identity-provider" value-name:"FLOW" description:"OIDC: browser (PKCE) or device (web_identity_provider)"`
+	Version                bool   `short:"V" long:"version" description:"print the version"`
 }
 
 type initOptions struct {
@@ -133,7 +141,10 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 			return nil, "", usagef("-O %s: want one of %s, json", o.Output, strings.Join(shells.Names(), ", "))
 		}
 	}
-	inv.req = creds.Request{Profile: inv.profile, NoRole: o.NoRole, OTP: o.OTP, MFASerial: o.MFASerial, ExternalID: o.ExternalID, Refresh: o.Refresh}
+	inv.req = creds.Request{Profile: inv.profile, NoRole: o.NoRole, OTP: o.OTP, MFASerial: o.MFASerial, ExternalID: o.ExternalID, Refresh: o.Refresh,
+		SSO: creds.SSO{SAMLAuthURL: o.SAMLAuthURL, SAMLUsername: o.SAMLUsername, SAMLProvider: o.SAMLProvider,
+			WebIdentityAuthURL: o.WebIdentityAuthURL, WebIdentityClientID: o.WebIdentityClientID,
+			WebIdentityRedirectURI: o.WebIdentityRedirectURI, WebIdentityProvider: o.WebIdentityProvider}}
 	if inv.req.SessionDuration, err = parseDuration("-d", o.Duration, creds.SessionBounds); err != nil {
 		return nil, "", err
 	}

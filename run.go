@@ -53,7 +53,7 @@ func (a *app) run(inv *invocation) error {
 	}
 	prov := &creds.Provider{Config: cfg, Cache: &creds.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug}
 	if !o.NonInteractive {
-		prov.Prompt = creds.TerminalPrompt
+		prov.Prompt, prov.Password, prov.Choose = creds.TerminalPrompt, creds.TerminalPassword, creds.TerminalChoose
 	}
 	if o.Expiration {
 		exp, ok, err := prov.Expiration(inv.req)

@@ -85,6 +85,17 @@ type Profile struct {
 	SecretAccessKey string
 	SessionToken    string
 
+	// Single sign-on: a profile with one of these gets its role
+	// credentials from an identity provider instead of a source profile.
+	SAMLAuthURL            string
+	SAMLUsername           string
+	SAMLProvider           string
+	WebIdentityAuthURL     string
+	WebIdentityClientID    string
+	WebIdentityRedirectURI string
+	WebIdentityProvider    string
+	WebIdentityTokenFile   string
+
 	fromProject bool
 	where       string // file:line of the profile, for error messages
 }
@@ -285,6 +296,22 @@ func (p *Profile) field(key string) *string {
 		return &p.SecretAccessKey
 	case "aws_session_token":
 		return &p.SessionToken
+	case "saml_auth_url":
+		return &p.SAMLAuthURL
+	case "saml_username":
+		return &p.SAMLUsername
+	case "saml_provider":
+		return &p.SAMLProvider
+	case "web_identity_auth_url":
+		return &p.WebIdentityAuthURL
+	case "web_identity_client_id":
+		return &p.WebIdentityClientID
+	case "web_identity_redirect_uri":
+		return &p.WebIdentityRedirectURI
+	case "web_identity_provider":
+		return &p.WebIdentityProvider
+	case "web_identity_token_file":
+		return &p.WebIdentityTokenFile
 	}
 	return nil
 }
@@ -312,6 +339,11 @@ func (p *Profile) set(key, value string) error {
 		*f = value
 	}
 	return nil
+}
+
+// federated says whether the profile signs in at an identity provider.
+func (p *Profile) federated() bool {
+	return p.SAMLAuthURL != "" || p.WebIdentityAuthURL != "" || p.WebIdentityTokenFile != ""
 }
 
 // hasKeys says whether the profile itself holds credentials.
@@ -404,10 +436,17 @@ func (ch *Chain) Target() *Profile {
 }
 
 // Resolve follows source_profile from name to a profile with credentials.
-func (c *Config) Resolve(name string) (*Chain, error) {
+func (c *Config) Resolve(name string) (*Chain, error) { return c.ResolveWith(name, nil) }
+
+// ResolveWith is Resolve with adjust applied to the named profile first
+// (command-line settings that replace the profile's own).
+func (c *Config) ResolveWith(name string, adjust func(*Profile)) (*Chain, error) {
 	p, err := c.Profile(name)
 	if err != nil {
 		return nil, err
+	}
+	if adjust != nil {
+		adjust(p)
 	}
 	ch := &Chain{}
 	seen := []string{}
@@ -425,6 +464,12 @@ func (c *Config) Resolve(name string) (*Chain, error) {
 		}
 		ch.Roles = append([]*Profile{p}, ch.Roles...)
 		switch {
+		case p.federated() && !p.fromProject:
+			// The identity provider vouches for the user: the role is
+			// assumed with its assertion or token, no source profile.
+			base := *p
+			ch.Base = &base
+			return ch, nil
 		case p.SourceProfile != "" && p.CredentialSource != "":
 			return nil, fmt.Errorf("profile %q (%s) sets both source_profile and credential_source; keep one", p.Name, p.where)
 		case p.CredentialSource != "":

@@ -35,3 +35,45 @@ func TerminalPrompt(ctx context.Context, serial string) (string, error) {
 	}
 	return "", errors.New("no valid MFA code entered")
 }
+
+// TerminalPassword reads a secret from the terminal without echo; Ctrl-C
+// leaves the terminal as it was.
+func TerminalPassword(ctx context.Context, prompt string) (string, error) {
+	in, out, closeTTY, err := openTTY()
+	if err != nil {
+		return "", &InputNeededError{What: prompt + " is needed, but there is no terminal to ask on"}
+	}
+	defer closeTTY()
+	fmt.Fprintf(out, "%s: ", prompt)
+	b, err := readPassword(in)
+	fmt.Fprintln(out)
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", prompt, err)
+	}
+	return string(b), nil
+}
+
+// TerminalChoose shows options numbered from 1 and reads a choice.
+func TerminalChoose(ctx context.Context, prompt string, options []string) (int, error) {
+	in, out, closeTTY, err := openTTY()
+	if err != nil {
+		return 0, &InputNeededError{What: prompt + ": no terminal to choose on; one of: " + strings.Join(options, ", ")}
+	}
+	defer closeTTY()
+	for i, o := range options {
+		fmt.Fprintf(out, "%3d) %s\n", i+1, o)
+	}
+	r := bufio.NewReader(in)
+	for try := 0; try < 3; try++ {
+		fmt.Fprintf(out, "%s [1-%d]: ", prompt, len(options))
+		line, err := r.ReadString('\n')
+		if err != nil && line == "" {
+			return 0, fmt.Errorf("reading a choice: %w", err)
+		}
+		var n int
+		if _, err := fmt.Sscanf(strings.TrimSpace(line), "%d", &n); err == nil && n >= 1 && n <= len(options) {
+			return n - 1, nil
+		}
+	}
+	return 0, errors.New("no valid choice made")
+}

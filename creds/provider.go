@@ -47,6 +47,7 @@ type Request struct {
 	MFASerial       string
 	ExternalID      string
 	Refresh         bool // ignore the cache for the credentials asked for
+	SSO             SSO  // sign-on settings from the command line
 }
 
 // Result is a set of credentials and what they stand for.
@@ -85,6 +86,10 @@ type Provider struct {
 	Cache  *Cache // nil: no cache
 	// Prompt asks for an MFA code; nil means no one can be asked.
 	Prompt func(ctx context.Context, serial string) (string, error)
+	// Password asks for a secret without echoing it; nil: no one to ask.
+	Password func(ctx context.Context, prompt string) (string, error)
+	// Choose asks the user to pick one of options; nil: no one to ask.
+	Choose func(ctx context.Context, prompt string, options []string) (int, error)
 	Getenv func(string) string
 	Debug  func(format string, args ...any)
 	Now    func() time.Time
@@ -105,12 +110,19 @@ var roleARNRE = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@
 
 // chain resolves a profile name or role ARN. A role ARN is assumed with the
 // default profile's credentials, region and MFA device.
-func (p *Provider) chain(name string) (*Chain, error) {
+func (p *Provider) chain(req Request) (*Chain, error) {
+	name := req.Profile
 	if !strings.HasPrefix(name, "arn:") {
-		return p.Config.Resolve(name)
+		return p.Config.ResolveWith(name, func(t *Profile) { p.applySSO(t, req.SSO, false) })
 	}
 	if !roleARNRE.MatchString(name) {
 		return nil, fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", name)
+	}
+	t := &Profile{Name: name, RoleARN: name, where: "command line"}
+	p.applySSO(t, req.SSO, true)
+	if t.federated() {
+		base := *t
+		return &Chain{Base: &base, Roles: []*Profile{t}}, nil
 	}
 	ch, err := p.Config.Resolve("default")
 	if err != nil {
@@ -133,7 +145,7 @@ type job struct {
 
 // Get returns credentials for req, from the cache when it can.
 func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
-	ch, err := p.chain(req.Profile)
+	ch, err := p.chain(req)
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +158,9 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	j.serial = j.mfaSerial()
 	j.client = stsClients{p: p, region: region, endpoint: p.endpoint(target)}
 	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.endpoint}
+	if req.NoRole && ch.Base.federated() {
+		return nil, fmt.Errorf("profile %q signs in through an identity provider: it has role credentials only, no session token (-n)", req.Profile)
+	}
 	if req.NoRole || len(ch.Roles) == 0 {
 		e, err := j.session(ctx, req.Refresh)
 		if err != nil {
@@ -167,7 +182,7 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 // Expiration reports when the cached credentials for req expire, without
 // calling STS; ok is false when nothing usable is cached.
 func (p *Provider) Expiration(req Request) (exp time.Time, ok bool, err error) {
-	ch, err := p.chain(req.Profile)
+	ch, err := p.chain(req)
 	if err != nil {
 		return time.Time{}, false, err
 	}
@@ -331,6 +346,14 @@ func (j *job) role(ctx context.Context, i int) (*entry, error) {
 	var caller *entry
 	identity := func() (account, arn string) { return caller.Account, caller.ARN }
 	switch {
+	case i == 0 && j.ch.Base.federated():
+		e, err := j.federated(ctx, prof, duration)
+		if err != nil {
+			return nil, err
+		}
+		e.RoleARN, e.ExternalID = prof.RoleARN, externalID
+		j.p.Cache.store(roleKind, prof.Name, e)
+		return e, nil
 	case i > 0:
 		if duration > chainLimit {
 			return nil, fmt.Errorf("profile %q: a role assumed from another role (%s) is limited by STS to %s; asked for %s", prof.Name, j.ch.Roles[i-1].Name, chainLimit, duration)
