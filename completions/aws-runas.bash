@@ -37,8 +37,8 @@ __aws_runas_lex() {
             elif [[ $c == \\ ]] && ((i + 1 < n)); then
                 c=${line:i+1:1}
                 case $c in
-                '"' | \\ | '$' | '`') w+=$c; ((i++)) ;;
-                $'\n') ((i++)) ;;
+                '"' | \\ | '$' | '`') w+=$c; ((++i)) ;;
+                $'\n') ((++i)) ;;
                 *) w+=\\ ;;
                 esac
             else
@@ -65,7 +65,7 @@ __aws_runas_lex() {
             ;;
         \\)
             if ((i + 1 < n)); then
-                ((i++))
+                ((++i))
                 c=${line:i:1}
                 [[ $c == $'\n' ]] || w+=$c
             fi
@@ -158,12 +158,12 @@ __aws_runas_wordindex() {
     for ((j = 0; j < COMP_CWORD; j++)); do
         rest=${COMP_LINE:off}
         lead=${rest%%"${COMP_WORDS[j]}"*}
-        ((off += ${#lead}))
+        off=$((off + ${#lead}))
         if ((off == $1)); then
             __ar_k=$j
             return
         fi
-        ((off += ${#COMP_WORDS[j]}))
+        off=$((off + ${#COMP_WORDS[j]}))
     done
 }
 
@@ -210,47 +210,53 @@ __aws_runas_main() {
             continue
         fi
         case $mode in
-        opts)
-            case $w in
-            --)
-                mode=cmd
-                ((i++))
-                break
-                ;;
-            --profile=* | -p?*) byopt=1 ;;
-            --profile | --duration | --role-duration | --otp | --mfa-serial | --external-id | --output | --path)
-                expect=$w
-                [[ $w == --profile ]] && byopt=1
-                ;;
-            --path=*) __ar_path=${w#--path=} ;;
-            --*) ;;
-            -?*)
-                for ((j = 1; j < ${#w}; j++)); do
-                    c=${w:j:1}
-                    case $c in
-                    [pdaoMXO])
-                        [[ $c == p ]] && byopt=1
-                        ((j + 1 == ${#w})) && expect=-$c
-                        break
+        opts | args)
+            if [[ $mode == opts ]]; then
+                case $w in
+                --)
+                    # Options end; the next word is still the profile.
+                    mode=args
+                    continue
+                    ;;
+                -?*)
+                    case $w in
+                    --profile=* | -p?*) byopt=1 ;;
+                    --profile | --duration | --role-duration | --otp | --mfa-serial | --external-id | --output | --path)
+                        expect=$w
+                        [[ $w == --profile ]] && byopt=1
+                        ;;
+                    --path=*) __ar_path=${w#--path=} ;;
+                    --*) ;;
+                    *)
+                        for ((j = 1; j < ${#w}; j++)); do
+                            c=${w:j:1}
+                            case $c in
+                            [pdaoMXO])
+                                [[ $c == p ]] && byopt=1
+                                ((j + 1 == ${#w})) && expect=-$c
+                                break
+                                ;;
+                            esac
+                        done
                         ;;
                     esac
-                done
-                ;;
-            *)
-                if ((byopt)); then
-                    mode=cmd
-                    break
-                fi
-                case $w in
-                init | completion) mode=sub sub=$w ;;
-                *) mode=profile ;;
+                    continue
+                    ;;
                 esac
-                ;;
+            fi
+            # The first positional argument.
+            if ((byopt)); then
+                mode=cmd
+                break
+            fi
+            case $w in
+            init | completion) mode=sub sub=$w ;;
+            *) mode=profile ;;
             esac
             ;;
         profile)
             if [[ $w == -- ]]; then
-                ((i++))
+                ((++i))
             fi
             mode=cmd
             break
@@ -260,7 +266,7 @@ __aws_runas_main() {
                 seen+="${w%%=*} "
                 [[ $w == --cmd ]] && expect=--cmd
             else
-                ((subpos++))
+                ((++subpos))
             fi
             ;;
         esac
@@ -297,41 +303,43 @@ __aws_runas_main() {
         return
     fi
 
-    # mode opts: the word under the cursor is an option or the first positional.
-    case $__ar_cur in
-    --*=*)
-        w=${__ar_cur%%=*}
-        __aws_runas_value "$w" "$w="
-        ;;
-    -*)
-        if [[ $__ar_cur != --* ]]; then
-            for ((j = 1; j < ${#__ar_cur}; j++)); do
-                c=${__ar_cur:j:1}
-                case $c in
-                [pdaoMXO])
-                    if ((j + 1 < ${#__ar_cur})); then
-                        __aws_runas_value "-$c" "${__ar_cur:0:j+1}"
-                        return
-                    fi
-                    break
-                    ;;
-                esac
-            done
-        fi
-        __aws_runas_add -p --profile -n --no-role -d --duration -a --role-duration \
-            -o --otp -M --mfa-serial -X --external-id -r --refresh -O --output \
-            -s --skip-prompt -u --unset -e --expiration -w --whoami -l --list \
-            --path --non-interactive -v --verbose -V --version -h --help
-        ;;
-    *)
-        if ((byopt)); then
-            __aws_runas_command "$n"
-        else
-            __aws_runas_add init completion
-            __aws_runas_profiles ''
-        fi
-        ;;
-    esac
+    # The word under the cursor is an option or the first positional argument.
+    if [[ $mode == opts ]]; then
+        case $__ar_cur in
+        --*=*)
+            w=${__ar_cur%%=*}
+            __aws_runas_value "$w" "$w="
+            return
+            ;;
+        -*)
+            if [[ $__ar_cur != --* ]]; then
+                for ((j = 1; j < ${#__ar_cur}; j++)); do
+                    c=${__ar_cur:j:1}
+                    case $c in
+                    [pdaoMXO])
+                        if ((j + 1 < ${#__ar_cur})); then
+                            __aws_runas_value "-$c" "${__ar_cur:0:j+1}"
+                            return
+                        fi
+                        break
+                        ;;
+                    esac
+                done
+            fi
+            __aws_runas_add -p --profile -n --no-role -d --duration -a --role-duration \
+                -o --otp -M --mfa-serial -X --external-id -r --refresh -O --output \
+                -s --skip-prompt -u --unset -e --expiration -w --whoami -l --list \
+                --path --non-interactive -v --verbose -V --version -h --help
+            return
+            ;;
+        esac
+    fi
+    if ((byopt)); then
+        __aws_runas_command "$n"
+    else
+        __aws_runas_add init completion
+        __aws_runas_profiles ''
+    fi
 }
 
 _aws_runas() {

@@ -77,42 +77,49 @@ function __aws_runas_parse
             continue
         end
         switch $mode
-            case opts
-                switch $w
-                    case --
-                        set mode cmd
-                        set cmdstart (math $i + 1)
-                        break
-                    case '--profile=*' '-p?*'
-                        set byopt 1
-                    case --profile --duration --role-duration --otp --mfa-serial --external-id --output --path
-                        set expect $w
-                        test $w = --profile; and set byopt 1
-                    case '--path=*'
-                        set cfg (string replace -- --path= '' $w)
-                    case '--*'
-                    case '-?*'
-                        set -l chars (string split '' -- (string sub -s 2 -- $w))
-                        for j in (seq (count $chars))
-                            if contains -- $chars[$j] p d a o M X O
-                                test $chars[$j] = p; and set byopt 1
-                                test $j -eq (count $chars); and set expect -$chars[$j]
-                                break
+            case opts args
+                set -l positional 1
+                if test $mode = opts
+                    switch $w
+                        case --
+                            # Options end; the next word is still the profile.
+                            set mode args
+                            set positional 0
+                        case '-?*'
+                            set positional 0
+                            switch $w
+                                case '--profile=*' '-p?*'
+                                    set byopt 1
+                                case --profile --duration --role-duration --otp --mfa-serial --external-id --output --path
+                                    set expect $w
+                                    test $w = --profile; and set byopt 1
+                                case '--path=*'
+                                    set cfg (string replace -- --path= '' $w)
+                                case '--*'
+                                case '*'
+                                    # A cluster such as -rO: the first option taking a
+                                    # value takes the rest, or the next word.
+                                    set -l m (string match -r -- '^-[^pdaoMXO]*([pdaoMXO])(.*)$' $w)
+                                    if set -q m[2]
+                                        test $m[2] = p; and set byopt 1
+                                        test -z "$m[3]"; and set expect -$m[2]
+                                    end
                             end
-                        end
-                    case '*'
-                        if test $byopt = 1
-                            set mode cmd
-                            set cmdstart $i
-                            break
-                        end
-                        switch $w
-                            case init completion
-                                set mode sub
-                                set sub $w
-                            case '*'
-                                set mode profile
-                        end
+                    end
+                end
+                if test $positional = 1
+                    if test $byopt = 1
+                        set mode cmd
+                        set cmdstart $i
+                        break
+                    end
+                    switch $w
+                        case init completion
+                            set mode sub
+                            set sub $w
+                        case '*'
+                            set mode profile
+                    end
                 end
             case profile
                 if test "$w" = --
@@ -149,26 +156,22 @@ function __aws_runas_parse
         printf '%s\n' sub $sub $subpos "$cfg" $seen
         return
     end
-    switch $cur
-        case '--*=*'
-            set -l opt (string replace -r -- '=.*' '' $cur)
-            printf '%s\n' value $opt $opt= "$cfg"
-            return
-        case '-*'
-            if not string match -q -- '--*' $cur
-                set -l chars (string split '' -- (string sub -s 2 -- $cur))
-                for j in (seq (count $chars))
-                    if contains -- $chars[$j] p d a o M X O
-                        if test $j -lt (count $chars)
-                            printf '%s\n' value -$chars[$j] (string sub -l (math $j + 1) -- $cur) "$cfg"
-                            return
-                        end
-                        break
-                    end
+    # The word under the cursor is an option or the first positional argument.
+    if test $mode = opts
+        switch $cur
+            case '--*=*'
+                set -l opt (string replace -r -- '=.*' '' $cur)
+                printf '%s\n' value $opt $opt= "$cfg"
+                return
+            case '-*'
+                set -l m (string match -r -- '^(-[^-pdaoMXO]*([pdaoMXO])).' $cur)
+                if set -q m[2]
+                    printf '%s\n' value -$m[3] $m[2] "$cfg"
+                    return
                 end
-            end
-            printf '%s\n' options '' '' "$cfg"
-            return
+                printf '%s\n' options '' '' "$cfg"
+                return
+        end
     end
     if test $byopt = 1
         printf '%s\n' cmd (math $n + 1) '' "$cfg"

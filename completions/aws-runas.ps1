@@ -137,32 +137,45 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
             $expect = $null
             continue
         }
-        if ($mode -eq 'opts') {
-            if ($w -ceq '--') { $mode = 'cmd'; break }
-            if ($w.StartsWith('--profile=', [System.StringComparison]::Ordinal) -or ($w.Length -gt 2 -and $w.StartsWith('-p', [System.StringComparison]::Ordinal))) {
-                $byopt = $true
-            } elseif ($valueLong -ccontains $w) {
-                $expect = $w
-                if ($w -ceq '--profile') { $byopt = $true }
-            } elseif ($w.StartsWith('--path=', [System.StringComparison]::Ordinal)) {
-                $awsRunasPath = $w.Substring(7)
-            } elseif ($w.StartsWith('--', [System.StringComparison]::Ordinal)) {
-            } elseif ($w.StartsWith('-', [System.StringComparison]::Ordinal) -and $w.Length -gt 1) {
-                for ($j = 1; $j -lt $w.Length; $j++) {
-                    $c = [string]$w[$j]
-                    if ($valueShort.Contains($c)) {
-                        if ($c -ceq 'p') { $byopt = $true }
-                        if ($j -eq $w.Length - 1) { $expect = '-' + $c }
-                        break
-                    }
+        if ($mode -eq 'opts' -or $mode -eq 'args') {
+            if ($mode -eq 'opts') {
+                if ($w -ceq '--') {
+                    # Options end; the next word is still the profile.
+                    $mode = 'args'
+                    continue
                 }
-            } elseif ($byopt) {
-                $mode = 'cmd'; break
-            } elseif ($w -ceq 'init' -or $w -ceq 'completion') {
-                $mode = 'sub'; $sub = $w
-            } else {
-                $mode = 'cmd'; break
+                if ($w.Length -gt 1 -and $w.StartsWith('-', [System.StringComparison]::Ordinal)) {
+                    if ($w.StartsWith('--profile=', [System.StringComparison]::Ordinal) -or ($w.Length -gt 2 -and $w.StartsWith('-p', [System.StringComparison]::Ordinal))) {
+                        $byopt = $true
+                    } elseif ($valueLong -ccontains $w) {
+                        $expect = $w
+                        if ($w -ceq '--profile') { $byopt = $true }
+                    } elseif ($w.StartsWith('--path=', [System.StringComparison]::Ordinal)) {
+                        $awsRunasPath = $w.Substring(7)
+                    } elseif (-not $w.StartsWith('--', [System.StringComparison]::Ordinal)) {
+                        # A cluster such as -rO: the first option taking a
+                        # value takes the rest, or the next word.
+                        for ($j = 1; $j -lt $w.Length; $j++) {
+                            $c = [string]$w[$j]
+                            if ($valueShort.Contains($c)) {
+                                if ($c -ceq 'p') { $byopt = $true }
+                                if ($j -eq $w.Length - 1) { $expect = '-' + $c }
+                                break
+                            }
+                        }
+                    }
+                    continue
+                }
             }
+            # The first positional argument: after it comes the COMMAND.
+            if ($w -ceq 'init' -or $w -ceq 'completion') {
+                if (-not $byopt) {
+                    $mode = 'sub'; $sub = $w
+                    continue
+                }
+            }
+            $mode = 'cmd'
+            break
         } elseif ($mode -eq 'sub') {
             if ($sub -ceq 'init' -and $w.StartsWith('-', [System.StringComparison]::Ordinal)) {
                 $seen += ($w -split '=', 2)[0]
@@ -199,53 +212,56 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
         return
     }
 
-    if ($cur.StartsWith('--', [System.StringComparison]::Ordinal) -and $cur.Contains('=')) {
-        $opt = ($cur -split '=', 2)[0]
-        Get-AwsRunasValue $opt ($opt + '=')
-        return
-    }
-    if ($cur.StartsWith('-', [System.StringComparison]::Ordinal)) {
-        if (-not $cur.StartsWith('--', [System.StringComparison]::Ordinal)) {
-            for ($j = 1; $j -lt $cur.Length; $j++) {
-                $c = [string]$cur[$j]
-                if ($valueShort.Contains($c)) {
-                    if ($j -lt $cur.Length - 1) {
-                        Get-AwsRunasValue ('-' + $c) $cur.Substring(0, $j + 1)
-                        return
+    # The word under the cursor is an option or the first positional argument.
+    if ($mode -eq 'opts') {
+        if ($cur.StartsWith('--', [System.StringComparison]::Ordinal) -and $cur.Contains('=')) {
+            $opt = ($cur -split '=', 2)[0]
+            Get-AwsRunasValue $opt ($opt + '=')
+            return
+        }
+        if ($cur.StartsWith('-', [System.StringComparison]::Ordinal)) {
+            if (-not $cur.StartsWith('--', [System.StringComparison]::Ordinal)) {
+                for ($j = 1; $j -lt $cur.Length; $j++) {
+                    $c = [string]$cur[$j]
+                    if ($valueShort.Contains($c)) {
+                        if ($j -lt $cur.Length - 1) {
+                            Get-AwsRunasValue ('-' + $c) $cur.Substring(0, $j + 1)
+                            return
+                        }
+                        break
                     }
-                    break
                 }
             }
-        }
-        $options = @(
-            @('-p', '--profile', 'profile name or role ARN'),
-            @('-n', '--no-role', 'session token only, no role is assumed'),
-            @('-d', '--duration', 'session-token lifetime'),
-            @('-a', '--role-duration', 'role-credential lifetime'),
-            @('-o', '--otp', 'MFA code'),
-            @('-M', '--mfa-serial', 'MFA device ARN'),
-            @('-X', '--external-id', 'external ID for AssumeRole'),
-            @('-r', '--refresh', 'ignore cached credentials'),
-            @('-O', '--output', 'print code for a shell, or JSON'),
-            @('-s', '--skip-prompt', 'leave the shell prompt alone'),
-            @('-u', '--unset', 'print code that removes the variables'),
-            @('-e', '--expiration', 'print when cached credentials expire'),
-            @('-w', '--whoami', 'print the identity of the credentials'),
-            @('-l', '--list', 'list profile names'),
-            @('', '--path', 'AWS config file to read'),
-            @('', '--non-interactive', 'never ask anything'),
-            @('-v', '--verbose', 'debug log on stderr'),
-            @('-V', '--version', 'print the version'),
-            @('-h', '--help', 'show help')
-        )
-        foreach ($o in $options) {
-            foreach ($name in @($o[0], $o[1])) {
-                if ($name -and $name.StartsWith($cur, [System.StringComparison]::Ordinal)) {
-                    New-AwsRunasResult $name $o[2] 'ParameterName'
+            $options = @(
+                @('-p', '--profile', 'profile name or role ARN'),
+                @('-n', '--no-role', 'session token only, no role is assumed'),
+                @('-d', '--duration', 'session-token lifetime'),
+                @('-a', '--role-duration', 'role-credential lifetime'),
+                @('-o', '--otp', 'MFA code'),
+                @('-M', '--mfa-serial', 'MFA device ARN'),
+                @('-X', '--external-id', 'external ID for AssumeRole'),
+                @('-r', '--refresh', 'ignore cached credentials'),
+                @('-O', '--output', 'print code for a shell, or JSON'),
+                @('-s', '--skip-prompt', 'leave the shell prompt alone'),
+                @('-u', '--unset', 'print code that removes the variables'),
+                @('-e', '--expiration', 'print when cached credentials expire'),
+                @('-w', '--whoami', 'print the identity of the credentials'),
+                @('-l', '--list', 'list profile names'),
+                @('', '--path', 'AWS config file to read'),
+                @('', '--non-interactive', 'never ask anything'),
+                @('-v', '--verbose', 'debug log on stderr'),
+                @('-V', '--version', 'print the version'),
+                @('-h', '--help', 'show help')
+            )
+            foreach ($o in $options) {
+                foreach ($name in @($o[0], $o[1])) {
+                    if ($name -and $name.StartsWith($cur, [System.StringComparison]::Ordinal)) {
+                        New-AwsRunasResult $name $o[2] 'ParameterName'
+                    }
                 }
             }
+            return
         }
-        return
     }
     if ($byopt) { return }
 

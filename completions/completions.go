@@ -5,7 +5,10 @@
 // Each script completes options, -O formats, files for --path, profile names
 // (by running the binary the user typed with -l, or `aws-runas -l` when that
 // word is a shell function such as the init wrapper), the init and completion
-// subcommands, and the COMMAND after the profile. A wrapper under another name
+// subcommands, and the COMMAND after the profile (or after -p NAME, or after
+// PROFILE --), handing it to that command's own completion. A lone `--` before
+// the profile only ends the options: the next word is still the profile, as
+// the parser in main.go reads it. A wrapper under another name
 // reuses them: bash `complete -F _aws_runas NAME`, zsh `compdef _aws_runas
 // NAME`, fish `complete -c NAME -w aws-runas`. When the binary is not on PATH
 // as aws-runas, a shell variable __aws_runas_bin (PowerShell:

@@ -339,7 +339,9 @@ func TestBash(t *testing.T) {
 		{"completion", "aws-runas -v completion ", []string{"aws-runas", "-v", "completion", ""}},
 		{"command after profile", "aws-runas prod zz-", []string{"aws-runas", "prod", "zz-"}},
 		{"command after -p", "aws-runas -p prod zz-", []string{"aws-runas", "-p", "prod", "zz-"}},
-		{"command after --", "aws-runas -- zz-", []string{"aws-runas", "--", "zz-"}},
+		{"command after profile --", "aws-runas prod -- zz-", []string{"aws-runas", "prod", "--", "zz-"}},
+		{"profile after --", "aws-runas -r -- pr", []string{"aws-runas", "-r", "--", "pr"}},
+		{"no options after --", "aws-runas -- -", []string{"aws-runas", "--", "-"}},
 		{"command args default", "aws-runas prod zz-tool x", []string{"aws-runas", "prod", "zz-tool", "x"}},
 		{"by path", f.bin + "/aws-runas d", []string{f.bin + "/aws-runas", "d"}},
 		// The init wrapper is a function: the completion must still ask the binary.
@@ -380,7 +382,9 @@ func TestBash(t *testing.T) {
 	expectSet(t, got, "completion", "bash", "zsh", "fish", "powershell")
 	expectSet(t, got, "command after profile", "zz-tool")
 	expectSet(t, got, "command after -p", "zz-tool")
-	expectSet(t, got, "command after --", "zz-tool")
+	expectSet(t, got, "command after profile --", "zz-tool")
+	expectSet(t, got, "profile after --", "prod")
+	expectSet(t, got, "no options after --")
 	expectSet(t, got, "command args default", "compopt: -o default")
 	expectSet(t, got, "by path", "default")
 	expectSet(t, got, "function", "prod")
@@ -459,7 +463,8 @@ func TestFish(t *testing.T) {
 		{"command after profile", "aws-runas prod zz-"},
 		{"command args", "aws-runas 'my profile' zz-tool "},
 		{"command after -p", "aws-runas -p prod zz-tool al"},
-		{"command after --", "aws-runas -- zz-tool "},
+		{"command after profile --", "aws-runas prod -- zz-tool "},
+		{"profile after --", "aws-runas -r -- pr"},
 		{"", "function aws-runas; echo fn >> " + fishq(f.log) + "; end; function awsr; end; complete -c awsr -w aws-runas"},
 		{"function", "aws-runas p"},
 		{"wrapper", "awsr my"},
@@ -504,7 +509,8 @@ func TestFish(t *testing.T) {
 	expectSet(t, got, "command after profile", "zz-tool")
 	expectSet(t, got, "command args", "alpha", "beta")
 	expectSet(t, got, "command after -p", "alpha")
-	expectSet(t, got, "command after --", "alpha", "beta")
+	expectSet(t, got, "command after profile --", "alpha", "beta")
+	expectSet(t, got, "profile after --", "prod")
 	expectSet(t, got, "function", "prod")
 	expectSet(t, got, "wrapper", "my profile")
 	f.checkArgv(t, cfg)
@@ -604,6 +610,7 @@ func TestZsh(t *testing.T) {
 		"aws-runas 'my profile' zz-tool ",
 		"aws-runas -p prod zz-tool al",
 		"aws-runas team:dev -- zz-tool ",
+		"aws-runas -r -- pr",
 		"awsr pr",
 	}
 	start := time.Now()
@@ -631,6 +638,7 @@ func TestZsh(t *testing.T) {
 	expectSet(t, got, "aws-runas 'my profile' zz-tool ", "alpha", "beta")
 	expectSet(t, got, "aws-runas -p prod zz-tool al", "alpha")
 	expectSet(t, got, "aws-runas team:dev -- zz-tool ", "alpha", "beta")
+	expectSet(t, got, "aws-runas -r -- pr", "prod")
 	expectSet(t, got, "awsr pr", "prod")
 	f.checkArgv(t, cfg)
 

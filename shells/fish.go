@@ -17,7 +17,8 @@ func (fishDialect) Name() string { return "fish" }
 // CR, ESC, $, backticks, ~, * and bytes that are not UTF-8 (fish keeps an
 // undecodable byte in a private range and writes the same byte back to the
 // environment). Every backslash is doubled, not only the ones before a quote
-// or at the end, so the rule has no special case. The empty string is ''.
+// or at the end, so the rule has no special case; the empty string is a
+// pair of quotes.
 func (fishDialect) Quote(s string) (string, error) {
 	if strings.IndexByte(s, 0) >= 0 {
 		// fish would cut the variable at the NUL without a word.
