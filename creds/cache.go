@@ -85,6 +85,10 @@ func (c *Cache) lock(kind cacheKind, name string) func() {
 	if c == nil {
 		return func() {}
 	}
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		c.warn(err)
+		return func() {}
+	}
 	l := flock.New(c.path(kind, name, ".lock"), flock.SetPermissions(0o600))
 	if err := l.Lock(); err != nil {
 		c.warn(err)

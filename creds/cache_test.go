@@ -61,7 +61,12 @@ func TestCacheLoadIgnoresUntrusted(t *testing.T) {
 
 func TestCacheUnwritableDirWarnsOnce(t *testing.T) {
 	var warnings []string
-	c := &Cache{Dir: filepath.Join(t.TempDir(), "missing", "dir"), Warn: func(m string) { warnings = append(warnings, m) }}
+	parent := t.TempDir()
+	if err := os.WriteFile(filepath.Join(parent, "file"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// A directory that cannot be made: its parent is a file.
+	c := &Cache{Dir: filepath.Join(parent, "file", "dir"), Warn: func(m string) { warnings = append(warnings, m) }}
 	unlock := c.lock(roleKind, "p")
 	unlock()
 	c.store(roleKind, "p", &entry{AccessKeyID: "A", SecretAccessKey: "s", SessionToken: "t", Expiration: time.Now().Add(time.Hour)})

@@ -122,6 +122,9 @@ func (f *iniFile) parseBody(h iniHead, s section) error {
 				return f.errorf(line, "expected 'key = value', got %q", truncate(string(text), 40))
 			}
 			key := strings.ToLower(string(bytes.TrimSpace(text[:eq])))
+			if err := checkText(key); err != nil {
+				return f.errorf(line, "key: %v", err)
+			}
 			value := string(stripComment(bytes.TrimSpace(text[eq+1:])))
 			if err := checkText(value); err != nil {
 				return f.errorf(line, "value of %s: %v", key, err)

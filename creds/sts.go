@@ -2,6 +2,7 @@ package creds
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -89,7 +90,10 @@ func stsError(op, profile string, err error) error {
 		return fmt.Errorf("profile %q: %s: %s: %s%s", profile, op, ae.ErrorCode(), msg, hint)
 	}
 	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
 	switch {
+	case errors.As(err, &certErr):
+		return fmt.Errorf("profile %q: %s: the STS endpoint's TLS certificate is not trusted: %v", profile, op, certErr.Err)
 	case errors.As(err, &dnsErr):
 		return fmt.Errorf("profile %q: %s: cannot resolve STS endpoint host %s", profile, op, dnsErr.Name)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):

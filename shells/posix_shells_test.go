@@ -365,6 +365,7 @@ func TestSessionExpiredAndColor(t *testing.T) {
 		{ptr(" 99999999999"), true},
 		{ptr("0"), true},
 		{ptr("09"), true}, // not octal
+		{ptr("0000000000000000000000001"), true},
 		{ptr(strconv.FormatInt(now-10, 10)), true},
 		{ptr(strconv.FormatInt(now+100, 10)), false},
 		{ptr("000" + strconv.FormatInt(now+100, 10)), false},
@@ -924,4 +925,167 @@ exec "$@"
 			})
 		}
 	}
+}
+
+// writeFiles creates each file (path relative to dir) with its content.
+func writeFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// checkLaunchFiles fails unless every start-up file is private (0600 in a
+// 0700 directory), and returns the directory.
+func checkLaunchFiles(t testing.TB, file string) string {
+	t.Helper()
+	dir := filepath.Dir(file)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("%s: mode %v, want 0700", dir, fi.Mode().Perm())
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) == 0 {
+		t.Errorf("%s is empty", dir)
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", e.Name(), fi.Mode().Perm())
+		}
+	}
+	return dir
+}
+
+// runLaunch runs a prepared subshell on stdin, then its Cleanup, and
+// checks the start-up files are gone.
+func runLaunch(t testing.TB, l *Launch, env []string, stdin string) result {
+	t.Helper()
+	var dir string
+	for _, a := range append(append([]string{}, l.Argv...), l.Env...) {
+		if _, v, ok := strings.Cut(a, "="); ok {
+			a = v
+		}
+		if strings.Contains(a, "aws-runas-") {
+			if fi, err := os.Stat(a); err == nil && fi.IsDir() {
+				dir = checkLaunchFiles(t, filepath.Join(a, "x"))
+			} else {
+				dir = checkLaunchFiles(t, a)
+			}
+		}
+	}
+	if dir == "" {
+		t.Fatalf("no start-up file in %q %q", l.Argv, l.Env)
+	}
+	r := runArgv(t, l.Argv, append(env, l.Env...), stdin)
+	l.Cleanup()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("Cleanup left %s", dir)
+	}
+	if strings.Contains(r.stderr, "not found") || strings.Contains(r.stderr, "rror") {
+		t.Errorf("errors on stderr:\n%s", r.stderr)
+	}
+	return r
+}
+
+func TestSubshell(t *testing.T) {
+	initCode := func(t *testing.T, d string) string {
+		code, err := Init(mustDialect(t, d), InitOptions{Cmd: "awsr", Prompt: true, Refresh: true, Binary: "/nonexistent/aws-runas"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	t.Run("bash", func(t *testing.T) {
+		bash := testtool.Require(t, "bash")
+		home := t.TempDir()
+		writeFiles(t, home, map[string]string{".bashrc": "T_BASHRC=loaded\nPS1='user> '\n"})
+		l, err := Subshell(mustDialect(t, "bash"), bash, initCode(t, "bash"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Argv[0] != bash || l.Argv[1] != "--rcfile" || l.Argv[3] != "-i" {
+			t.Errorf("argv %q", l.Argv)
+		}
+		r := runLaunch(t, l, append(baseEnv(t), "HOME="+home), `printf 'RC=%s PS1=%s\n' "$T_BASHRC" "$PS1"; type -t aws_session_expired awsr; exit`+"\n")
+		for _, w := range []string{"RC=loaded PS1=${__aws_runas_ps1-}user> \n", "function\nfunction\n"} {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("want %q in stdout:\n%s", w, r.stdout)
+			}
+		}
+	})
+	t.Run("zsh", func(t *testing.T) {
+		zsh := testtool.Require(t, "zsh")
+		probe := `print -r -- "ENV=${T_ENV-} RC=${T_RC-} ZDOTDIR=${ZDOTDIR-unset}"; whence -w aws_session_expired awsr; exit` + "\n"
+		for _, c := range []struct {
+			name    string
+			zdotdir string // "" for unset; relative to home
+			files   map[string]string
+			want    string
+		}{
+			{"home", "", map[string]string{".zshenv": "T_ENV=home\n", ".zshrc": "T_RC=home\n"}, "ENV=home RC=home ZDOTDIR=unset\n"},
+			{"zdotdir", "zd", map[string]string{".zshenv": "T_ENV=home\n", ".zshrc": "T_RC=home\n", "zd/.zshenv": "T_ENV=zd\n", "zd/.zshrc": "T_RC=zd\n"}, "ENV=zd RC=zd ZDOTDIR=$HOME/zd\n"},
+			{"zshenv-moves-zdotdir", "", map[string]string{".zshenv": "T_ENV=home\nZDOTDIR=$HOME/moved\n", ".zshrc": "T_RC=home\n", "moved/.zshrc": "T_RC=moved\n"}, "ENV=home RC=moved ZDOTDIR=$HOME/moved\n"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				home := t.TempDir()
+				writeFiles(t, home, c.files)
+				t.Setenv("ZDOTDIR", "")
+				if c.zdotdir == "" {
+					os.Unsetenv("ZDOTDIR")
+				} else {
+					os.Setenv("ZDOTDIR", filepath.Join(home, c.zdotdir))
+				}
+				l, err := Subshell(mustDialect(t, "zsh"), zsh, initCode(t, "zsh"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := runLaunch(t, l, append(baseEnv(t), "HOME="+home), probe)
+				want := strings.ReplaceAll(c.want, "$HOME", home)
+				for _, w := range []string{want, "aws_session_expired: function\nawsr: function\n"} {
+					if !strings.Contains(r.stdout, w) {
+						t.Errorf("want %q in stdout:\n%s", w, r.stdout)
+					}
+				}
+			})
+		}
+	})
+	t.Run("sh", func(t *testing.T) {
+		dash := testtool.Require(t, "dash")
+		for _, withEnv := range []bool{false, true} {
+			t.Run(fmt.Sprintf("ENV=%v", withEnv), func(t *testing.T) {
+				home := t.TempDir()
+				userEnv := filepath.Join(home, "my env.sh")
+				writeFiles(t, home, map[string]string{"my env.sh": "T_ENVFILE=yes\n"})
+				t.Setenv("ENV", userEnv)
+				want := "E=yes ENV=" + userEnv + "\n"
+				if !withEnv {
+					os.Unsetenv("ENV")
+					want = "E= ENV=unset\n"
+				}
+				l, err := Subshell(mustDialect(t, "sh"), dash, initCode(t, "sh"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := runLaunch(t, l, append(baseEnv(t), "HOME="+home), `printf 'E=%s ENV=%s\n' "${T_ENVFILE-}" "${ENV-unset}"; command -v aws_session_expired; alias awsr; exit`+"\n")
+				for _, w := range []string{want, "aws_session_expired\n", "awsr="} {
+					if !strings.Contains(r.stdout, w) {
+						t.Errorf("want %q in stdout:\n%s", w, r.stdout)
+					}
+				}
+			})
+		}
+	})
 }

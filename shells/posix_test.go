@@ -25,7 +25,7 @@ func hostile() []string {
 		// prompt escapes
 		"%", "%%", "%d %s %n", "%F{red}x%f", "%{\x1b[31m%}", `\u@\h \w \$`, `\[\e[31m\]`,
 		// backslashes
-		`\`, `\\`, `a\`, `\n`, `\x41`, `\0`, `\`+"\n",
+		`\`, `\\`, `a\`, `\n`, `\x41`, `\0`, `\` + "\n",
 		// line ends and control characters
 		"line1\nline2", "\n", "\n\n", "trailing\n", "cr\rlf", "\r\n", "\x1b[31mred\x1b[0m", "\x01\x02", "\x7f", "\f\v\b\a",
 		// bytes over 0x7f: Latin-1, invalid UTF-8, zsh's Meta (0x83), C1 CSI (0x9b), BOM, U+2028
@@ -91,7 +91,7 @@ func checkPOSIXQuoted(t *testing.T, s, q string) {
 }
 
 // gluedRuns reports whether q closes a single-quoted run and opens another
-// at once ('a''b').
+// at once ('a”b').
 func gluedRuns(q string) bool {
 	in := false
 	for i := 0; i < len(q); i++ {
@@ -183,7 +183,7 @@ func TestExportRefusesBadNames(t *testing.T) {
 // parsePOSIXWord reads q as the shell would read one word made of
 // single-quoted runs and backslash-escaped characters, and fails on anything
 // else outside quotes (which the shell would expand, split or glob). With
-// rcQuotes, '' inside single quotes is one quote, as zsh's RC_QUOTES reads it.
+// rcQuotes, ” inside single quotes is one quote, as zsh's RC_QUOTES reads it.
 func parsePOSIXWord(q string, rcQuotes bool) (string, error) {
 	if q == "" {
 		return "", errors.New("empty text is no word")

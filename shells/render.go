@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"text/template"
 
+	"github.com/aws-runas/aws-runas/completions"
 	"github.com/aws-runas/aws-runas/templates"
 )
 
@@ -14,6 +15,9 @@ func parse(d Dialect) (*template.Template, error) {
 		"quote":    d.Quote,
 		"varname":  checkVarName,
 		"funcname": checkFuncName,
+		// completion is the shell's completion script: fixed code from the
+		// binary, no user data (templates_test.go allows it without arguments only).
+		"completion": func() (string, error) { return completions.Script(d.Name()) },
 	}
 	return template.New(d.Name()).Funcs(funcs).ParseFS(templates.FS, d.Name()+".tmpl")
 }

@@ -14,6 +14,10 @@ import (
 // each makes its argument safe for the shell (or refuses it).
 var outputFuncs = map[string]bool{"quote": true, "varname": true, "funcname": true}
 
+// constFuncs may be written too, when called without arguments: their
+// result is fixed code of the binary (the completion script), no data.
+var constFuncs = map[string]bool{"completion": true}
+
 // parseTemplateText parses one template file without checking function
 // names, so that a function another dialect adds does not stop the walk.
 func parseTemplateText(name, text string) (map[string]*tparse.Tree, error) {
@@ -81,6 +85,9 @@ func safePipe(p *tparse.PipeNode) bool {
 		return false
 	}
 	id, ok := last.Args[0].(*tparse.IdentifierNode)
+	if ok && constFuncs[id.Ident] {
+		return len(last.Args) == 1 && len(p.Cmds) == 1
+	}
 	return ok && outputFuncs[id.Ident]
 }
 
@@ -134,6 +141,8 @@ func TestTemplateWalkFindsUnquotedValues(t *testing.T) {
 		`{{$x := .Cmd}}{{$x}}`,
 		`{{(quote .Cmd)}}`,
 		`{{index .Set 0}}`,
+		`{{completion .Cmd}}`,
+		`{{.Cmd | completion}}`,
 	}
 	for _, text := range bad {
 		trees, err := parseTemplateText("bad", text)
@@ -149,6 +158,7 @@ func TestTemplateWalkFindsUnquotedValues(t *testing.T) {
 		`{{range .Set}}export {{varname .Name}}={{quote .Value}}{{end}}`,
 		`{{if and .Cmd (ne .Cmd "aws-runas")}}{{funcname .Cmd}}{{end}}`,
 		`{{.Binary | quote}}`,
+		`{{completion}}`,
 		`{{$x := .Cmd}}{{funcname $x}}`,
 		`{{define "x"}}{{/* c */}}text{{end}}{{template "x" .}}`,
 	}

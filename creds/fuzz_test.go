@@ -1,0 +1,65 @@
+package creds
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzINI: no input makes the config reader panic, hang or hand back a
+// value a shell could not hold; every error names the file and a line.
+func FuzzINI(f *testing.F) {
+	f.Add([]byte(testConfig))
+	f.Add([]byte(testCredentials))
+	f.Add([]byte("[profile a]\nregion\n"))
+	f.Add([]byte("[profile a]\n  x = 1\nregion = a ; c\n[profile a]\nregion = b\n"))
+	f.Add([]byte("\xff[default]\r\nregion = \x00\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ini, err := parseINI("fuzz.cfg", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.cfg:") {
+				t.Fatalf("error does not name the file and line: %v", err)
+			}
+			return
+		}
+		for _, h := range ini.heads {
+			s, _, err := ini.section(h.name)
+			if err != nil {
+				if !strings.HasPrefix(err.Error(), "fuzz.cfg:") {
+					t.Fatalf("error does not name the file and line: %v", err)
+				}
+				continue
+			}
+			for k, v := range s {
+				if checkText(v.value) != nil || checkText(k) != nil {
+					t.Fatalf("value %q of %q is not clean text", v.value, k)
+				}
+			}
+		}
+	})
+}
+
+// FuzzCacheEntry: whatever a cache file holds, load either returns a
+// complete, unexpired entry or nothing.
+func FuzzCacheEntry(f *testing.F) {
+	f.Add([]byte(`{"version":1,"access_key_id":"A","secret_access_key":"s","session_token":"t","expiration":"2099-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"version":2}`))
+	f.Add([]byte(`{"version":1,"access_key_id":"A","secret_access_key":"s","session_token":"t","expiration":"1999-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := &Cache{Dir: dir}
+		if err := os.WriteFile(c.path(roleKind, "fuzz", ".json"), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		e := c.load(roleKind, "fuzz", now)
+		if e == nil {
+			return
+		}
+		if e.Version != cacheVersion || e.AccessKeyID == "" || e.SecretAccessKey == "" || e.SessionToken == "" || e.Expiration.Sub(now) <= minRemaining {
+			t.Fatalf("untrustworthy entry accepted: %+v", e)
+		}
+	})
+}
