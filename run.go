@@ -184,9 +184,9 @@ func (a *app) runInit(inv *invocation) error {
 // functions and the prompt; the parent shell is left as it was.
 func (a *app) subshell(o *options, res *creds.Result) error {
 	shellPath := firstOf(a.getenv("SHELL"), "/bin/sh")
-	d, err := shells.Lookup(strings.TrimSuffix(filepath.Base(shellPath), ".exe"))
+	d, err := shells.Lookup(firstOf(shells.ShellForProgram(shellPath), "sh"))
 	if err != nil {
-		d, _ = shells.Lookup("sh")
+		return err
 	}
 	code, err := shells.Init(d, shells.InitOptions{Prompt: !o.SkipPrompt, Refresh: true, Binary: selfPath()})
 	if err != nil {
@@ -290,9 +290,16 @@ func sets(env shells.Env, name string) bool {
 }
 
 // commandEnv is environ with env applied, and without the init functions'
-// private variable, which belongs to this call only.
+// private variables, which belong to this call only: the file, and the
+// AWS_RUNAS_SHELL the wrapper set with it (a shell started as the command
+// must detect its own dialect, not the wrapper's).
 func commandEnv(environ []string, env shells.Env) []string {
 	drop := map[string]bool{evalFileVar: true}
+	for _, kv := range environ {
+		if strings.HasPrefix(kv, evalFileVar+"=") {
+			drop["AWS_RUNAS_SHELL"] = true
+		}
+	}
 	for _, n := range env.Unset {
 		drop[n] = true
 	}

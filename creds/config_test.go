@@ -147,7 +147,7 @@ func TestUnknownProfileSuggests(t *testing.T) {
 func TestMalformedNamesFileAndLine(t *testing.T) {
 	for _, tc := range []struct{ config, want string }{
 		{"[profile a]\nregion\n", "config:2: expected 'key = value'"},
-		{"region = x\n", "config:1: \"region = x\" is outside any [section]"},
+		{"region = x\n", "config:1: a line outside any [section]"},
 		{"[profile a\n", "config:1: section header"},
 		{"[profile a]\nregion = \xff\n", "config:2: value of region: not valid UTF-8"},
 		{"[profile a]\nregion = a\x00b\n", "config:2: value of region: contains a NUL byte"},

@@ -73,7 +73,9 @@ func parseINI(path string, data []byte) (*iniFile, error) {
 			}
 			f.heads = append(f.heads, iniHead{name: name, start: next, end: len(data)})
 		case len(f.heads) == 0:
-			return nil, f.errorf(line, "%q is outside any [section]", truncate(string(text), 40))
+			// The line itself is not quoted: in a credentials file it may
+			// be a secret that lost its key.
+			return nil, f.errorf(line, "a line outside any [section]")
 		}
 		off = next
 	}
@@ -119,7 +121,7 @@ func (f *iniFile) parseBody(h iniHead, s section) error {
 		default:
 			eq := bytes.IndexByte(text, '=')
 			if eq <= 0 {
-				return f.errorf(line, "expected 'key = value', got %q", truncate(string(text), 40))
+				return f.errorf(line, "expected 'key = value' (the line is not shown: it may hold a secret)")
 			}
 			key := strings.ToLower(string(bytes.TrimSpace(text[:eq])))
 			if err := checkText(key); err != nil {
@@ -163,11 +165,4 @@ func (f *iniFile) lineAt(off int) int { return bytes.Count(f.data[:off], []byte{
 
 func (f *iniFile) errorf(line int, format string, args ...any) error {
 	return fmt.Errorf("%s:%d: %s", f.path, line, fmt.Sprintf(format, args...))
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }

@@ -2,7 +2,9 @@ package creds
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
@@ -22,13 +24,27 @@ func (p *Provider) baseCredentials(ctx context.Context, base *Profile) (aws.Cred
 		p.debug("profile %q: running its credential_process", base.Name)
 		c, err := processcreds.NewProvider(base.CredentialProcess).Retrieve(ctx)
 		if err != nil {
-			return c, fmt.Errorf("profile %q: credential_process: %v", base.Name, err)
+			return c, fmt.Errorf("profile %q: credential_process: %s", base.Name, processError(err))
 		}
 		return c, nil
 	case base.CredentialSource != "":
 		return p.credentialSource(ctx, base)
 	}
 	return aws.Credentials{}, fmt.Errorf("profile %q (%s) has no credentials", base.Name, base.where)
+}
+
+// processError describes a credential_process failure without the
+// process's output: the SDK quotes all of it when it cannot parse it, and
+// that output holds the secret key.
+func processError(err error) string {
+	var pe *processcreds.ProviderError
+	if errors.As(err, &pe) && pe.Err != nil {
+		if strings.HasPrefix(pe.Err.Error(), "parse failed of process output") {
+			return "its output is not the credential_process JSON (Version 1, AccessKeyId, SecretAccessKey, optional SessionToken and RFC 3339 Expiration)"
+		}
+		return pe.Err.Error()
+	}
+	return err.Error()
 }
 
 func (p *Provider) credentialSource(ctx context.Context, base *Profile) (aws.Credentials, error) {

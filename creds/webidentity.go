@@ -1,11 +1,156 @@
 package creds
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"strings"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithy "github.com/aws/smithy-go"
 )
 
+// webIdentity gets the role credentials of prof with AssumeRoleWithWebIdentity:
+// with the token of web_identity_token_file, as the AWS SDKs do, or with an
+// ID token from the profile's OpenID Connect provider (oidc.go), which is
+// cached so that one sign-in serves every role until the token expires.
 func (j *job) webIdentity(ctx context.Context, prof *Profile, duration time.Duration) (*entry, error) {
-	return nil, fmt.Errorf("profile %q: web identity sign-in is not supported yet", prof.Name)
+	if prof.WebIdentityTokenFile != "" {
+		token, err := readTokenFile(prof)
+		if err != nil {
+			return nil, err
+		}
+		e, err := j.assumeWebIdentity(ctx, prof, token, duration)
+		if err != nil {
+			return nil, webIdentityError(prof, "the token in "+prof.WebIdentityTokenFile, token, err)
+		}
+		return e, nil
+	}
+
+	c, err := newOIDCClient(j.p, prof)
+	if err != nil {
+		return nil, err
+	}
+	// Concurrent runs sign in once: the others wait and find the token.
+	unlock := j.p.Cache.lock(oidcKind, c.cacheName())
+	defer unlock()
+	useCache := true
+	for {
+		t, source, err := c.token(ctx, useCache)
+		if err != nil {
+			return nil, err
+		}
+		if source == oidcSignedIn {
+			if claims, ok := unverifiedJWTClaims(t.IDToken); ok {
+				fmt.Fprintf(oidcStderr, "Signed in at %s as %s.\n", oidcClean(c.issuer), oidcClean(or(claims.Email, claims.Subject)))
+			}
+		}
+		e, err := j.assumeWebIdentity(ctx, prof, t.IDToken, duration)
+		if isCode(err, "ExpiredTokenException", "InvalidIdentityToken") {
+			// STS refuses the token itself: it is no use for any role.
+			c.forget()
+			if source == oidcCached {
+				// Revoked, or the clocks disagree: get a new one, once.
+				j.p.debug("OIDC: STS refused the cached ID token; getting a new one")
+				useCache = false
+				continue
+			}
+			return nil, webIdentityError(prof, "the ID token from "+c.issuer, t.IDToken, err)
+		}
+		if source != oidcCached {
+			// Kept even when the role refuses it (trust policy): the
+			// sign-in is good for other roles.
+			c.save(t)
+		}
+		if err != nil {
+			return nil, webIdentityError(prof, "the ID token from "+c.issuer, t.IDToken, err)
+		}
+		return e, nil
+	}
+}
+
+// readTokenFile reads web_identity_token_file afresh at every use: whatever
+// writes it (Kubernetes, a CI runner) replaces the token before it expires.
+func readTokenFile(prof *Profile) (string, error) {
+	f, err := os.Open(prof.WebIdentityTokenFile)
+	if err != nil {
+		return "", fmt.Errorf("profile %q: web_identity_token_file: %w", prof.Name, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return "", fmt.Errorf("profile %q: web_identity_token_file: %w", prof.Name, err)
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return "", fmt.Errorf("profile %q: web_identity_token_file %s is empty", prof.Name, prof.WebIdentityTokenFile)
+	}
+	return string(b), nil
+}
+
+// assumeWebIdentity calls AssumeRoleWithWebIdentity, which is not signed:
+// the token is the proof of identity.
+func (j *job) assumeWebIdentity(ctx context.Context, prof *Profile, token string, duration time.Duration) (*entry, error) {
+	name := prof.RoleSessionName
+	if name == "" {
+		if c, ok := unverifiedJWTClaims(token); ok {
+			name = or(c.Email, c.Subject)
+		}
+	}
+	if name == "" {
+		name = defaultSessionName("", "", j.now)
+	}
+	in := &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn:          aws.String(prof.RoleARN),
+		RoleSessionName:  aws.String(sanitizeSessionName(name)),
+		WebIdentityToken: aws.String(token),
+		DurationSeconds:  seconds(duration),
+	}
+	j.p.debug("AssumeRoleWithWebIdentity %s for %q (%s, session %s)", prof.RoleARN, prof.Name, duration, *in.RoleSessionName)
+	client := j.client.with(aws.Credentials{})
+	out, err := call(ctx, j.p, func(ctx context.Context) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+		return client.AssumeRoleWithWebIdentity(ctx, in, func(o *sts.Options) { o.Credentials = aws.AnonymousCredentials{} })
+	})
+	if err != nil {
+		return nil, err
+	}
+	e := fromSTS(out.Credentials)
+	e.RoleSessionName = *in.RoleSessionName
+	return e, nil
+}
+
+// webIdentityError explains STS's refusals of a web identity token, which
+// need the IAM side of the setup more than a retry.
+func webIdentityError(prof *Profile, what, token string, err error) error {
+	op := "AssumeRoleWithWebIdentity " + prof.RoleARN
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return stsError(op, prof.Name, err)
+	}
+	msg := ae.ErrorMessage()
+	switch ae.ErrorCode() {
+	case "ExpiredTokenException":
+		when := ""
+		if c, ok := unverifiedJWTClaims(token); ok && c.Expiry != nil {
+			when = " at " + time.Unix(int64(*c.Expiry), 0).UTC().Format(time.RFC3339)
+		}
+		return fmt.Errorf("profile %q: %s: %s expired%s; get a new token (%s)", prof.Name, op, what, when, msg)
+	case "InvalidIdentityToken":
+		hint := ""
+		switch {
+		case msg == "Incorrect token audience":
+			hint = "; the token is for another audience: the IAM OIDC provider must list the token's client ID (aud)"
+		case strings.Contains(msg, "No OpenIDConnect provider"):
+			hint = "; create an IAM OIDC identity provider for the token's issuer in the role's account"
+		}
+		return fmt.Errorf("profile %q: %s: STS refused %s: %s%s", prof.Name, op, what, msg, hint)
+	case "AccessDenied":
+		return fmt.Errorf("profile %q: %s: %s (the role's trust policy must allow sts:AssumeRoleWithWebIdentity for this identity provider, audience and subject)", prof.Name, op, msg)
+	}
+	return stsError(op, prof.Name, err)
 }

@@ -749,10 +749,7 @@ emit fish_prompt
 func TestFishRefresh(t *testing.T) {
 	b := newFishBox(t)
 	bin := b.installFake(t)
-	realDate, err := exec.LookPath("date")
-	if err != nil {
-		t.Skip("no date")
-	}
+	realDate := testtool.Require(t, "date")
 	b.write(t, "fakebin/date", "#!/bin/sh\necho date >> \"$FAKE_DIR/date.log\"\nexec "+realDate+" \"$@\"\n", 0o755)
 	for i, kv := range b.env {
 		if strings.HasPrefix(kv, "PATH=") {
@@ -760,10 +757,21 @@ func TestFishRefresh(t *testing.T) {
 		}
 	}
 	now := time.Now().Unix()
-	b.write(t, "refresh.code", mustFishExport(t, Env{Set: []Var{
+	// The refreshed code carries the whole corpus: it travels through a
+	// command substitution, which must not change a byte.
+	refresh := Env{Set: []Var{
 		{"AWS_SESSION_EXPIRATION_UNIX", strconv.FormatInt(now+3600, 10)},
 		{"REFRESHED", "yes"},
-	}}), 0o644)
+	}}
+	values := fpHostile()
+	for i, v := range values {
+		refresh.Set = append(refresh.Set, Var{fmt.Sprintf("V%d", i), v})
+	}
+	b.write(t, "refresh.code", mustFishExport(t, refresh), 0o644)
+	outDir := filepath.Join(b.dir, "out")
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	f := b.write(t, "init.fish", mustFishInit(t, InitOptions{Refresh: true, Binary: bin}), 0o644)
 	out, stderr, err := b.run(t, []string{"--no-config"}, fmt.Sprintf(`
 source %[1]s
@@ -783,6 +791,9 @@ phase near-role
 set -gx AWS_SESSION_EXPIRATION_UNIX %[3]d
 emit fish_prompt; emit fish_prompt
 echo "refreshed=$REFRESHED"
+for n in (set -n | string match -r '^V[0-9]+$')
+    printf '%%s' $$n > $FAKE_DIR/out/$n
+end
 test "$AWS_SESSION_EXPIRATION_UNIX" = %[2]d; and echo "expiry applied"
 phase failing
 touch $FAKE_DIR/fail
@@ -802,6 +813,12 @@ phase end
 	}
 	if out != "refreshed=yes\nexpiry applied\n" {
 		t.Errorf("stdout %q", out)
+	}
+	for i, v := range values {
+		got, err := os.ReadFile(filepath.Join(outDir, fmt.Sprintf("V%d", i)))
+		if err != nil || string(got) != v {
+			t.Errorf("refreshed V%d: sent %.40q, fish has %.40q (%v)", i, v, got, err)
+		}
 	}
 	phases := map[string][]string{}
 	phase := ""
@@ -927,5 +944,25 @@ func TestFishSubshell(t *testing.T) {
 	}
 	if _, err := Subshell(fishDialect{}, b.fish, "a\x00b"); err == nil {
 		t.Error("init code with NUL accepted")
+	}
+}
+
+// Names are checked before they reach the code: a variable or function name
+// that is not a plain word is an error, in both dialects.
+func TestFishPowerShellRefuseBadNames(t *testing.T) {
+	for _, d := range []Dialect{fishDialect{}, powershellDialect{}} {
+		for _, n := range []string{"", "A B", "A;B", "A$(x)", "1A", "A-B", "A\nB"} {
+			if code, err := Export(d, Env{Set: []Var{{n, "v"}}}); err == nil {
+				t.Errorf("%s: Export set %q: %q", d.Name(), n, code)
+			}
+			if code, err := Export(d, Env{Unset: []string{n}}); err == nil {
+				t.Errorf("%s: Export unset %q: %q", d.Name(), n, code)
+			}
+		}
+		for _, c := range []string{"a b", "a;b", "$(x)", "-x", "a\nb", "a'b"} {
+			if code, err := Init(d, InitOptions{Cmd: c, Binary: "/x"}); err == nil {
+				t.Errorf("%s: Init with --cmd %q: %.80q", d.Name(), c, code)
+			}
+		}
 	}
 }

@@ -1089,3 +1089,32 @@ func TestSubshell(t *testing.T) {
 		}
 	})
 }
+
+func TestCompletionRegistered(t *testing.T) {
+	for _, c := range []struct {
+		spec   shellSpec
+		before string // what the user's rc runs before init
+		probe  string
+	}{
+		{strictSpecs[0], "", `complete -p aws-runas awsr`},
+		{strictSpecs[1], "", `complete -p aws-runas awsr`},
+		{strictSpecs[2], "autoload -Uz compinit; compinit -u -D\n", `print -r -- "complete -F ${_comps[aws-runas]-} aws-runas" "complete -F ${_comps[awsr]-} awsr"`},
+		{strictSpecs[3], "autoload -Uz compinit; compinit -u -D\n", `print -r -- "complete -F ${_comps[aws-runas]-} aws-runas" "complete -F ${_comps[awsr]-} awsr"`},
+	} {
+		c := c
+		t.Run(c.spec.name, func(t *testing.T) {
+			t.Parallel()
+			code, err := Init(mustDialect(t, c.spec.dialect), InitOptions{Cmd: "awsr", Prompt: true, Refresh: true, Binary: "/opt/b in/aws-runas"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := runSpec(t, c.spec, c.before+"eval \"$__T_CODE\"\neval \"$__T_CODE\"\nprintf 'BIN<%s>\\n' \"$__aws_runas_bin\"\n"+c.probe+"\n", append(baseEnv(t), "__T_CODE="+code))
+			wantClean(t, r)
+			for _, w := range []string{"complete -F _aws_runas aws-runas", "complete -F _aws_runas awsr", "BIN</opt/b in/aws-runas>"} {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("want %q in:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+}

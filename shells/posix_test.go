@@ -259,3 +259,15 @@ func FuzzPOSIXQuote(f *testing.F) {
 		checkPOSIXQuoted(t, s, q)
 	})
 }
+
+func TestInitEmptyBinaryIsOnPath(t *testing.T) {
+	for _, name := range []string{"bash", "zsh", "sh"} {
+		code, err := Init(mustDialect(t, name), InitOptions{Cmd: "awsr", Prompt: true, Refresh: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(code, `\command 'aws-runas' "$@"`) || strings.Contains(code, `\command ''`) {
+			t.Errorf("%s: with no Binary the wrapper must call aws-runas on PATH", name)
+		}
+	}
+}

@@ -44,7 +44,7 @@ const (
 //     variables on Windows, are UTF-16: an invalid byte would arrive as
 //     U+FFFD, not byte for byte, so refusing is the only honest answer.
 //     The error gives the byte offset, never the value (it may be a
-//     secret); checkEnv names the variable.
+//     secret); Export names the variable.
 //   - Printable ASCII (0x20 to 0x7e): a verbatim string '...' in which every
 //     single-quote character is doubled (psLiteral). Nothing in a verbatim
 //     string is expanded: $, `, ", %, \ and a leading - stand for themselves.
@@ -70,12 +70,13 @@ func (powershellDialect) Quote(s string) (string, error) {
 }
 
 // psLiteral writes s as a PowerShell verbatim string. In '...' the only
-// special characters are the five single quotes, and a pair of them stands
-// for the second one (language specification 2.3.5.2,
-// verbatim-string-part; the same rule as the SDK's
-// CodeGeneration.EscapeSingleQuotedStringContent, which doubles all five).
-// Doubling each one therefore yields it back. Newlines may stand inside, but
-// Quote keeps them out of literals (see there).
+// special characters are the five single quotes: the tokenizer
+// (Tokenizer.ScanStringLiteral, the same in 5.1 and 7) ends the string at a
+// lone one and reads a pair of them, any two, as the second one (language
+// specification 2.3.5.2, verbatim-string-part). Doubling each one therefore
+// yields it back; PowerShell's own CodeGeneration.EscapeSingleQuotedStringContent
+// does the same. Nothing else is special: $, `, " and \ stand for themselves.
+// Newlines may stand inside too, but Quote keeps them out of literals.
 func psLiteral(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
@@ -110,20 +111,6 @@ func errNotUTF8(s string) error {
 		i += n
 	}
 	return fmt.Errorf("value is not valid UTF-8 (at byte %d): PowerShell strings are UTF-16 and cannot carry it byte for byte", i)
-}
-
-// checkEnv names the variable whose value Quote would refuse, which a
-// template error cannot do (text/template reports the action, not the
-// data). Export should call it before rendering, through
-//
-//	if c, ok := d.(interface{ checkEnv(Env) error }); ok { ... }
-func (d powershellDialect) checkEnv(env Env) error {
-	for _, v := range env.Set {
-		if _, err := d.Quote(v.Value); err != nil {
-			return fmt.Errorf("cannot set %s in PowerShell: %w", v.Name, err)
-		}
-	}
-	return nil
 }
 
 // psInitEnv is the environment variable that tells the subshell's bootstrap

@@ -162,12 +162,12 @@ func TestPowerShellQuoteRefuses(t *testing.T) {
 			t.Errorf("the error shows the value: %v", err)
 		}
 	}
-	err := powershellDialect{}.checkEnv(Env{Set: []Var{{"A", "ok"}, {"AWS_SECRET_ACCESS_KEY", "secret\xff"}}})
+	_, err := Export(powershellDialect{}, Env{Set: []Var{{"A", "ok"}, {"AWS_SECRET_ACCESS_KEY", "secret\xff"}}})
 	if err == nil || !strings.Contains(err.Error(), "AWS_SECRET_ACCESS_KEY") || strings.Contains(err.Error(), "secret\xff") {
-		t.Errorf("checkEnv: %v, want an error naming AWS_SECRET_ACCESS_KEY without its value", err)
+		t.Errorf("Export: %v, want an error naming AWS_SECRET_ACCESS_KEY without its value", err)
 	}
-	if err := (powershellDialect{}).checkEnv(Env{Set: []Var{{"A", "Bob’s"}}}); err != nil {
-		t.Errorf("checkEnv refused a valid value: %v", err)
+	if _, err := Export(powershellDialect{}, Env{Set: []Var{{"A", "Bob’s"}}}); err != nil {
+		t.Errorf("Export refused a valid value: %v", err)
 	}
 }
 

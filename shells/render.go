@@ -34,8 +34,18 @@ func render(d Dialect, name string, data any) (string, error) {
 	return b.String(), nil
 }
 
-// Export renders the code that applies env to a running shell.
-func Export(d Dialect, env Env) (string, error) { return render(d, "export", env) }
+// Export renders the code that applies env to a running shell. Every value
+// is checked first, so that a value the shell cannot hold is reported by
+// its variable's name (text/template would name only the template action),
+// and never by its content, which may be a secret.
+func Export(d Dialect, env Env) (string, error) {
+	for _, v := range env.Set {
+		if _, err := d.Quote(v.Value); err != nil {
+			return "", fmt.Errorf("cannot set %s in %s: %w", v.Name, d.Name(), err)
+		}
+	}
+	return render(d, "export", env)
+}
 
 // Init renders the rc-file integration for d.
 func Init(d Dialect, o InitOptions) (string, error) { return render(d, "init", o) }

@@ -72,10 +72,26 @@ func checkVarName(name string) (string, error) {
 
 var funcNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
-// checkFuncName refuses a --cmd name that is not a plain word in every shell.
+// reservedWords of bash, zsh, fish and PowerShell cannot name a function
+// (or would shadow the language itself).
+var reservedWords = map[string]bool{
+	"if": true, "then": true, "else": true, "elif": true, "fi": true, "case": true, "esac": true,
+	"for": true, "while": true, "until": true, "do": true, "done": true, "in": true, "select": true,
+	"function": true, "time": true, "coproc": true, "repeat": true, "foreach": true, "end": true,
+	"begin": true, "switch": true, "and": true, "or": true, "not": true, "return": true, "break": true,
+	"continue": true, "exit": true, "set": true, "builtin": true, "command": true, "exec": true,
+	"eval": true, "source": true, "test": true, "param": true, "filter": true, "trap": true, "throw": true,
+	"try": true, "catch": true, "finally": true, "data": true, "dynamicparam": true, "process": true,
+}
+
+// checkFuncName refuses a --cmd name that is not a plain word in every
+// shell, or that is one of the shells' own words.
 func checkFuncName(name string) (string, error) {
 	if !funcNameRE.MatchString(name) {
 		return "", fmt.Errorf("invalid function name %q: use letters, digits, '_' and '-'", name)
+	}
+	if reservedWords[strings.ToLower(name)] {
+		return "", fmt.Errorf("invalid function name %q: it is a shell keyword or builtin", name)
 	}
 	return name, nil
 }

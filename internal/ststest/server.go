@@ -141,6 +141,7 @@ type Server struct {
 	calls  []Call
 	faults []*Fault
 	onCall func(Call)
+	oidc   oidcProviders // AddOIDCProvider (webidentity.go)
 }
 
 // TB is the part of testing.TB that NewTest uses; it keeps package testing
@@ -315,6 +316,8 @@ var operations = map[string]operation{
 	"AssumeRole":        {handle: (*Server).assumeRole, sessionTokenOK: true},
 	// GetSessionToken rejects every temporary caller itself, with STS's message.
 	"GetSessionToken": {handle: (*Server).getSessionToken, sessionTokenOK: true},
+	// Unsigned: the ID token is the proof (webidentity.go).
+	"AssumeRoleWithWebIdentity": {handle: (*Server).assumeRoleWithWebIdentity, unsigned: true},
 }
 
 // ServeHTTP answers one STS query-protocol request.
