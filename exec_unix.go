@@ -24,7 +24,10 @@ func runCommand(argv, env []string) error {
 
 // runChild runs a subshell, which must outlive nothing but its temporary
 // files. Ctrl-C belongs to the child (it is in the foreground process
-// group too), so aws-runas ignores it while waiting.
+// group too), so aws-runas catches and drops it while waiting. Catching,
+// not ignoring: an ignored signal stays ignored across exec, and bash
+// never restores signals ignored at its start, so Ctrl-C would interrupt
+// nothing in the subshell.
 func runChild(argv, env []string) error {
 	path, err := lookPath(argv[0])
 	if err != nil {
@@ -33,8 +36,9 @@ func runChild(argv, env []string) error {
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Args[0] = argv[0]
 	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, os.Stdin, os.Stdout, os.Stderr
-	signal.Ignore(os.Interrupt, syscall.SIGQUIT)
-	defer signal.Reset(os.Interrupt, syscall.SIGQUIT)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGQUIT)
+	defer signal.Stop(sigs)
 	return childStatus(cmd.Run())
 }
 

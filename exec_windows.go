@@ -11,7 +11,8 @@ import (
 )
 
 // runCommand runs the command as a child, Windows having no exec: Ctrl-C
-// reaches it through the shared console, aws-runas ignores it, and the
+// reaches it through the shared console, aws-runas catches and drops it,
+// and the
 // child's exit status becomes aws-runas's.
 func runCommand(argv, env []string) error { return runChild(argv, env) }
 
@@ -22,8 +23,9 @@ func runChild(argv, env []string) error {
 	}
 	cmd := exec.Command(path, argv[1:]...)
 	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, os.Stdin, os.Stdout, os.Stderr
-	signal.Ignore(os.Interrupt)
-	defer signal.Reset(os.Interrupt)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
 	err = cmd.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {

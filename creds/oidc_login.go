@@ -177,6 +177,10 @@ func (c *oidcClient) browserLogin(ctx context.Context) (*oidcTokenFile, error) {
 				return
 			}
 			a := oidcAnswer{code: q.Get("code"), err: q.Get("error"), desc: q.Get("error_description")}
+			if iss := q.Get("iss"); iss != "" && iss != c.issuer {
+				// RFC 9207: an answer from another issuer is a mix-up.
+				a = oidcAnswer{err: "invalid_request", desc: "the answer comes from another issuer, " + iss}
+			}
 			if a.code == "" && a.err == "" {
 				a.err, a.desc = "invalid_request", "the redirect carries no code"
 			}

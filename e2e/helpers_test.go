@@ -314,9 +314,15 @@ func (tm *tmuxTerm) waitText(text string, n int) string {
 // its submatches.
 func (tm *tmuxTerm) waitLine(re string) []string {
 	tm.t.Helper()
-	rx := regexp.MustCompile(`(?m)^` + re + `$`)
+	return tm.waitMatch(`(?m)^` + re + `$`)
+}
+
+// waitMatch waits until the screen matches re, and returns its submatches.
+func (tm *tmuxTerm) waitMatch(re string) []string {
+	tm.t.Helper()
+	rx := regexp.MustCompile(re)
 	var m []string
-	tm.waitFor(fmt.Sprintf("a line matching %s", rx), func(s string) bool {
+	tm.waitFor(fmt.Sprintf("a match for %s", rx), func(s string) bool {
 		m = rx.FindStringSubmatch(s)
 		return m != nil
 	})

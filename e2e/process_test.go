@@ -27,7 +27,6 @@ type started struct {
 	stdout strings.Builder // every line read so far
 	stderr strings.Builder
 	done   chan error
-	cancel context.CancelFunc
 }
 
 // start starts the binary in its own process group, as a shell starts a
@@ -35,7 +34,7 @@ type started struct {
 func (w *testWorld) start(extra []string, args ...string) *started {
 	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
-	s := &started{t: w.t, cmd: w.command(ctx, extra, args...), lines: make(chan string, 100), done: make(chan error, 1), cancel: cancel}
+	s := &started{t: w.t, cmd: w.command(ctx, extra, args...), lines: make(chan string, 100), done: make(chan error, 1)}
 	w.t.Cleanup(cancel)
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	s.cmd.Stderr = &s.stderr

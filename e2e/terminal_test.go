@@ -15,15 +15,16 @@ import (
 
 const mfaPrompt = "Enter MFA code for " + AliceMFA + ":"
 
-// The MFA prompt works inside $(...): it is asked and answered on the
-// terminal, and what $(...) captures is the code alone. A code that is not
-// 6 digits is asked for again.
+// The MFA prompt works inside $(...) with stderr redirected: it is asked
+// and answered on the terminal, and what $(...) captures is the code
+// alone. A code that is not 6 digits is asked for again.
 func TestTerminalMFAPrompt(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	tm := startShell(t, w)
 
-	tm.typeLine(`out=$(aws-runas -O bash admin); echo "rc1=$?"`)
+	// stdout captured and stderr sent away: the prompt has the terminal.
+	tm.typeLine(`out=$(aws-runas -O bash admin 2> err.txt); echo "rc1=$?"`)
 	tm.waitText(mfaPrompt, 1)
 	if n := w.srv.CallCount(""); n != 0 {
 		t.Errorf("STS was called %d times before the MFA code was entered", n)
@@ -47,6 +48,9 @@ func TestTerminalMFAPrompt(t *testing.T) {
 		}
 	}
 	noSecrets(t, "$out", out, nil, MFACode)
+	if errText := readFile(t, filepath.Join(w.dir, "err.txt")); errText != "" {
+		t.Errorf("stderr of a run with an MFA prompt: %q, want nothing", errText)
+	}
 
 	if n := w.srv.CallCount("GetSessionToken"); n != 1 {
 		t.Fatalf("GetSessionToken calls: %d, want 1", n)
@@ -65,20 +69,44 @@ func TestTerminalMFAPrompt(t *testing.T) {
 
 // Ctrl-C at the MFA prompt ends aws-runas with nothing done: no STS call,
 // no cache file, and the terminal as it was (echo, canonical input).
+//
+// An interactive bash restores the terminal itself after a job dies of a
+// signal, which would hide a terminal left without echo: so aws-runas runs
+// under sh -c, which outlives the Ctrl-C (its trap is a handler, which the
+// exec of aws-runas resets, not an ignore, which it would inherit) and
+// looks at the terminal as aws-runas left it.
 func TestTerminalCtrlCAtMFAPrompt(t *testing.T) {
 	t.Parallel()
+	requireProg(t, "sh")
 	w := newWorld(t)
 	tm := startShell(t, w)
 
 	n := tm.prompts(tm.screen(false))
-	tm.typeLine(`aws-runas -O bash admin > out.txt`)
+	tm.typeLine(`sh -c 'trap : INT; aws-runas -O bash admin > out.txt; echo "rc=$?"; stty -a > stty.txt; echo reading; head -n 1 > typed.txt; echo "head=$?"'`)
 	tm.waitText(mfaPrompt, 1)
 	tm.keys("C-c")
-	tm.waitFor("the prompt after Ctrl-C", func(s string) bool { return tm.prompts(s) > n })
-	tm.do(`echo "rc=$?"`)
-	if m := tm.waitLine(`rc=([0-9]+)`); m[1] == "0" {
+	// The line of the prompt ends with ^C, and the status follows on it.
+	if m := tm.waitMatch(`(?m)rc=([0-9]+)$`); m[1] == "0" {
 		t.Errorf("aws-runas exited 0 after Ctrl-C")
 	}
+	// What is typed to the next program shows on the screen, and reaches it.
+	tm.waitLine(`reading`)
+	tm.typeLine("typed-text-42")
+	tm.waitLine(`head=0`)
+	tm.waitFor("the shell's prompt after Ctrl-C", func(s string) bool { return tm.prompts(s) > n })
+	if s := tm.screen(false); !regexp.MustCompile(`(?m)^typed-text-42$`).MatchString(s) {
+		t.Errorf("typed text was not echoed after Ctrl-C at the MFA prompt:\n%s", s)
+	}
+	if got := readFile(t, filepath.Join(w.dir, "typed.txt")); got != "typed-text-42\n" {
+		t.Errorf("typed.txt = %q", got)
+	}
+	modes := strings.FieldsFunc(readFile(t, filepath.Join(w.dir, "stty.txt")), func(r rune) bool { return r == ' ' || r == ';' || r == '\n' })
+	for _, want := range []string{"echo", "icanon", "isig"} {
+		if !contains(modes, want) {
+			t.Errorf("terminal mode lacks %s after Ctrl-C at the MFA prompt: %q", want, modes)
+		}
+	}
+
 	if n := w.srv.CallCount(""); n != 0 {
 		t.Errorf("STS calls after Ctrl-C at the prompt: %d, want 0: %s", n, describe(w.srv.Calls()))
 	}
@@ -87,26 +115,6 @@ func TestTerminalCtrlCAtMFAPrompt(t *testing.T) {
 	}
 	if out := readFile(t, filepath.Join(w.dir, "out.txt")); out != "" {
 		t.Errorf("stdout after Ctrl-C: %q", out)
-	}
-
-	// The terminal mode bash runs commands in is the one it found at its
-	// last prompt: were aws-runas to leave echo off, stty would show it.
-	tm.do(`stty -a > stty.txt; echo "stty=$?"`)
-	tm.waitLine(`stty=0`)
-	modes := strings.FieldsFunc(readFile(t, filepath.Join(w.dir, "stty.txt")), func(r rune) bool { return r == ' ' || r == ';' || r == '\n' })
-	for _, want := range []string{"echo", "icanon", "isig"} {
-		if !contains(modes, want) {
-			t.Errorf("terminal mode lacks %s after Ctrl-C: %q", want, modes)
-		}
-	}
-	// And what is typed to a program shows on the screen.
-	tm.typeLine(`echo reading; head -n 1 > typed.txt; echo "head=$?"`)
-	tm.waitLine(`reading`)
-	tm.typeLine("typed-text-42")
-	tm.waitLine(`head=0`)
-	tm.waitLine(`typed-text-42`)
-	if got := readFile(t, filepath.Join(w.dir, "typed.txt")); got != "typed-text-42\n" {
-		t.Errorf("typed.txt = %q", got)
 	}
 }
 
@@ -292,5 +300,40 @@ func TestKilledLockHolder(t *testing.T) {
 	}
 	if n := w.srv.CallCount("GetSessionToken"); n != 1 {
 		t.Errorf("GetSessionToken calls: %d, want 1", n)
+	}
+}
+
+// Ctrl-C works inside the subshell as in any shell: it interrupts the
+// program running in the foreground there, and the subshell lives on.
+func TestTerminalSubshellCtrlC(t *testing.T) {
+	t.Parallel()
+	for _, shell := range []string{"bash", "zsh"} {
+		t.Run(shell, func(t *testing.T) {
+			t.Parallel()
+			shellPath := requireProg(t, shell)
+			requireProg(t, "sleep")
+			w := newWorld(t)
+			for _, rc := range []string{".bashrc", ".zshrc"} {
+				if err := os.WriteFile(filepath.Join(w.home, rc), []byte("PS1='e2e$ '\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tm := startShell(t, w, "SHELL="+shellPath)
+			tm.do("aws-runas -o " + MFACode + " admin")
+			tm.do(`echo "in=$AWS_RUNAS_PROFILE"`)
+			tm.waitLine(`in=admin`)
+
+			n := tm.prompts(tm.screen(false))
+			tm.typeLine(`echo sleeping; sleep 30`)
+			tm.waitLine(`sleeping`)
+			time.Sleep(200 * time.Millisecond) // let sleep start
+			tm.keys("C-c")
+			tm.waitFor("the subshell's prompt after Ctrl-C interrupted sleep", func(s string) bool { return tm.prompts(s) > n })
+			tm.do(`echo "st=$? in=$AWS_RUNAS_PROFILE"`)
+			tm.waitLine(`st=130 in=admin`)
+			tm.do("exit")
+			tm.do(`echo "out=${AWS_RUNAS_PROFILE-unset}"`)
+			tm.waitLine(`out=unset`)
+		})
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"log"
 	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"sync"
@@ -232,10 +233,32 @@ var postForm = template.Must(template.New("post").Parse(`<!DOCTYPE html>
 // issue writes the page that posts a signed SAML response for name's
 // session to acsURL.
 func (iss *issuer) issue(w http.ResponseWriter, r *http.Request, acsURL, name string, s *session) {
+	form, err := iss.response(r, acsURL, name, s)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := postForm.Execute(w, form); err != nil {
+		panic(fmt.Sprintf("idptest: %v", err))
+	}
+}
+
+// Response returns a signed SAMLResponse (base64, as posted to AWS) for
+// the user, as if they had just signed in: for tests of what consumes it.
+func (iss *issuer) Response(name string) (string, error) {
+	r := httptest.NewRequest(http.MethodGet, iss.baseURL+"/sso/aws", nil)
+	now := time.Now()
+	form, err := iss.response(r, AWSSignInURL, name, &session{user: name, created: now, expires: now.Add(iss.lifetime)})
+	return form.SAMLResponse, err
+}
+
+// response makes the signed SAML response for name's session.
+func (iss *issuer) response(r *http.Request, acsURL, name string, s *session) (saml.IdpAuthnRequestForm, error) {
 	u, ok := iss.user(name)
 	if !ok {
-		http.Error(w, "unknown user", http.StatusForbidden)
-		return
+		return saml.IdpAuthnRequestForm{}, fmt.Errorf("idptest: unknown user %q", name)
 	}
 	sp := awsProvider(acsURL)
 	req := &saml.IdpAuthnRequest{
@@ -263,8 +286,7 @@ func (iss *issuer) issue(w http.ResponseWriter, r *http.Request, acsURL, name st
 		UserName: u.Name, CustomAttributes: attrs,
 	}
 	if err := (saml.DefaultAssertionMaker{}).MakeAssertion(req, sess); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return saml.IdpAuthnRequestForm{}, err
 	}
 	if u.Expired {
 		// Signed as issued two hours ago: the assertion's window has passed.
@@ -282,25 +304,19 @@ func (iss *issuer) issue(w http.ResponseWriter, r *http.Request, acsURL, name st
 	}
 	form, err := req.PostBinding()
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return form, err
 	}
 	if u.Tamper != nil {
 		raw, err := base64.StdEncoding.DecodeString(form.SAMLResponse)
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
+			return form, err
 		}
 		form.SAMLResponse = base64.StdEncoding.EncodeToString(u.Tamper(raw))
 	}
 	iss.mu.Lock()
 	iss.issued++
 	iss.mu.Unlock()
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	if err := postForm.Execute(w, form); err != nil {
-		panic(fmt.Sprintf("idptest: %v", err))
-	}
+	return form, nil
 }
 
 func or(s, def string) string {

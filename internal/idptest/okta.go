@@ -115,10 +115,10 @@ const (
 )
 
 type oktaError struct {
-	ErrorCode    string             `json:"errorCode"`
-	ErrorSummary string             `json:"errorSummary"`
-	ErrorLink    string             `json:"errorLink"`
-	ErrorID      string             `json:"errorId"`
+	ErrorCode    string              `json:"errorCode"`
+	ErrorSummary string              `json:"errorSummary"`
+	ErrorLink    string              `json:"errorLink"`
+	ErrorID      string              `json:"errorId"`
 	ErrorCauses  []map[string]string `json:"errorCauses"`
 }
 

@@ -141,6 +141,7 @@ type Server struct {
 	calls  []Call
 	faults []*Fault
 	onCall func(Call)
+	saml   samlProviders // AddSAMLProvider (saml.go)
 	oidc   oidcProviders // AddOIDCProvider (webidentity.go)
 }
 
@@ -315,7 +316,8 @@ var operations = map[string]operation{
 	"GetCallerIdentity": {handle: (*Server).getCallerIdentity, sessionTokenOK: true},
 	"AssumeRole":        {handle: (*Server).assumeRole, sessionTokenOK: true},
 	// GetSessionToken rejects every temporary caller itself, with STS's message.
-	"GetSessionToken": {handle: (*Server).getSessionToken, sessionTokenOK: true},
+	"GetSessionToken":    {handle: (*Server).getSessionToken, sessionTokenOK: true},
+	"AssumeRoleWithSAML": {handle: (*Server).assumeRoleWithSAML, unsigned: true},
 	// Unsigned: the ID token is the proof (webidentity.go).
 	"AssumeRoleWithWebIdentity": {handle: (*Server).assumeRoleWithWebIdentity, unsigned: true},
 }

@@ -1,0 +1,274 @@
+package creds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/remote"
+)
+
+// The browser provider opens a Chromium-family browser (Chrome, Chromium,
+// Edge) that aws-runas drives through the DevTools protocol. The user signs
+// in as usual, with any second factor the IdP asks for. The browser
+// intercepts the IdP's POST to AWS's sign-in endpoint (SAML_ACS_URL's
+// URLs instead, when set) before it leaves the machine, answers it with a
+// page of its own, and aws-runas takes the SAMLResponse from its body.
+//
+// The browser keeps its profile (cookies, so the IdP's "stay signed in")
+// in .aws-runas.browser beside the cache. Settings, for machines and
+// tests where the defaults do not fit:
+//
+//	AWS_RUNAS_BROWSER        the browser's program (default: the first of
+//	                         chromedp's list: chrome, chromium, msedge...)
+//	AWS_RUNAS_BROWSER_FLAGS  more command-line flags, space-separated, such
+//	                         as --user-data-dir=DIR or --headless; with
+//	                         --remote-debugging-port, DevTools listens there
+//	AWS_RUNAS_BROWSER_URL    the DevTools address (http://127.0.0.1:9222 or
+//	                         ws://...) of a browser that runs already:
+//	                         aws-runas opens its sign-in tab there, and
+//	                         closes only that tab
+const (
+	samlBrowserEnv      = "AWS_RUNAS_BROWSER"
+	samlBrowserFlagsEnv = "AWS_RUNAS_BROWSER_FLAGS"
+	samlBrowserURLEnv   = "AWS_RUNAS_BROWSER_URL"
+)
+
+// browserSignInTimeout is how long the user has to sign in.
+var browserSignInTimeout = 10 * time.Minute
+
+// browserDonePage answers the intercepted POST in the browser.
+const browserDonePage = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>aws-runas</title></head>
+<body style="font-family: sans-serif; margin: 3em"><h1>Signed in</h1><p>aws-runas has the sign-in it needs. This window closes by itself.</p></body></html>
+`
+
+// errBrowserClosed is the sign-in that the user ended.
+var errBrowserClosed = errors.New("the browser was closed before the sign-in finished")
+
+func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
+	if j.p.Password == nil {
+		return "", &InputNeededError{What: fmt.Sprintf("profile %q: signing in at %s needs you in a browser: run without --non-interactive", c.profile, c.where())}
+	}
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("profile %q: signing in at %s in a browser: %s", c.profile, c.where(), fmt.Sprintf(format, args...))
+	}
+	// One browser profile, so one browser sign-in at a time.
+	unlock := j.p.Cache.lock(samlKind, "browser")
+	defer unlock()
+	ctx, cancel := context.WithTimeout(ctx, browserSignInTimeout)
+	defer cancel()
+
+	var allocCtx context.Context
+	var allocCancel context.CancelFunc
+	if addr := j.p.getenv(samlBrowserURLEnv); addr != "" {
+		j.p.debug("browser: attaching to %s", addr)
+		allocCtx, allocCancel = remote.NewAllocator(ctx, addr)
+	} else {
+		opts, err := j.browserOptions()
+		if err != nil {
+			return "", fail("%v", err)
+		}
+		allocCtx, allocCancel = chromedp.NewExecAllocator(ctx, opts...)
+	}
+	defer allocCancel()
+	tabCtx, tabCancel := chromedp.NewContext(allocCtx)
+	defer tabCancel()
+
+	// Starts the browser, opens the tab, and holds every request to the
+	// consumer before it is sent.
+	if _, err := chromedp.Call(tabCtx, fetch.Enable, fetch.EnableParams{Patterns: c.browserPatterns()}); err != nil {
+		return "", fail("%v", browserStartError(err))
+	}
+	evCtx, evCancel := context.WithCancel(tabCtx)
+	defer evCancel()
+	paused := make(chan fetch.EventRequestPaused)
+	events := chromedp.Events(evCtx, fetch.RequestPaused)
+	go func() {
+		for ev, err := range events {
+			if err != nil {
+				return
+			}
+			select {
+			case paused <- ev:
+			case <-evCtx.Done():
+				return
+			}
+		}
+	}()
+	detached, err := chromedp.Detached(tabCtx)
+	if err != nil {
+		return "", fail("%v", err)
+	}
+
+	fmt.Fprintf(samlStderr, "Sign in at %s in the browser window aws-runas opened (waiting up to %s).\n", c.where(), browserSignInTimeout)
+	navigated := make(chan error, 1)
+	go func() { navigated <- chromedp.Do(tabCtx, chromedp.Navigate(c.authURL.String())) }()
+	for {
+		select {
+		case ev := <-paused:
+			response, err := j.browserRequest(tabCtx, c, &ev)
+			if err != nil {
+				return "", fail("%v", err)
+			}
+			if response != "" {
+				return response, nil
+			}
+		case err := <-navigated:
+			navigated = nil
+			var le *chromedp.LoadError
+			if err != nil && errors.As(err, &le) {
+				return "", fail("cannot open %s: %v", safeURL(c.authURL), samlClean(err.Error()))
+			}
+		case <-detached:
+			return "", fail("%v", errBrowserClosed)
+		case <-tabCtx.Done():
+			switch {
+			case errors.Is(ctx.Err(), context.DeadlineExceeded):
+				return "", fail("no sign-in within %s", browserSignInTimeout)
+			case ctx.Err() != nil:
+				return "", ctx.Err()
+			}
+			return "", fail("%v", errBrowserClosed)
+		}
+	}
+}
+
+// browserRequest handles a request held on its way to the consumer: the
+// POST with the SAML response is answered with browserDonePage and its
+// response returned; anything else is not let through.
+func (j *job) browserRequest(ctx context.Context, c *samlConfig, ev *fetch.EventRequestPaused) (string, error) {
+	req := ev.Request
+	u, err := url.Parse(req.URL)
+	if err == nil && req.Method == "POST" && c.isACS(u) {
+		var body []byte
+		for _, e := range req.PostDataEntries {
+			body = append(body, e.Bytes...)
+		}
+		if len(body) == 0 && req.HasPostData && ev.NetworkID != "" {
+			// Too large for the event: ask for it.
+			res, err := chromedp.Call(ctx, network.GetRequestPostData, network.GetRequestPostDataParams{RequestID: ev.NetworkID})
+			if err != nil {
+				return "", fmt.Errorf("reading the SAML response: %v", err)
+			}
+			body = res.PostData
+		}
+		vals, _ := url.ParseQuery(string(body))
+		if response := vals.Get("SAMLResponse"); response != "" {
+			j.p.debug("browser: SAML response for %s", safeURL(u))
+			_, err := chromedp.Call(ctx, fetch.FulfillRequest, fetch.FulfillRequestParams{
+				RequestID:       ev.RequestID,
+				ResponseCode:    200,
+				ResponseHeaders: []*fetch.HeaderEntry{{Name: "Content-Type", Value: "text/html; charset=utf-8"}, {Name: "Cache-Control", Value: "no-store"}},
+				Body:            []byte(browserDonePage),
+			})
+			if err != nil {
+				j.p.debug("browser: answering the POST: %v", err)
+			}
+			return response, nil
+		}
+	}
+	j.p.debug("browser: held back %s %s", req.Method, safeURLString(req.URL))
+	if _, err := chromedp.Call(ctx, fetch.FailRequest, fetch.FailRequestParams{RequestID: ev.RequestID, ErrorReason: network.ErrorReasonBlockedByClient}); err != nil {
+		j.p.debug("browser: %v", err)
+	}
+	return "", nil
+}
+
+func safeURLString(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(a URL)"
+	}
+	return safeURL(u)
+}
+
+// browserPatterns are the URLs the browser holds: the consumers of isACS,
+// with whatever follows.
+func (c *samlConfig) browserPatterns() []*fetch.RequestPattern {
+	var ps []*fetch.RequestPattern
+	add := func(p string) {
+		ps = append(ps, &fetch.RequestPattern{URLPattern: p, RequestStage: fetch.RequestStageRequest})
+	}
+	if c.acs != nil {
+		for _, a := range c.acs {
+			add(fetchEscape(a.Scheme+"://"+a.Host+a.Path) + "*")
+		}
+		return ps
+	}
+	for _, h := range awsSignInHosts {
+		add("https://" + h + "/*")
+		add("https://*." + h + "/*")
+	}
+	return ps
+}
+
+// fetchEscape escapes the wildcards of a Fetch URL pattern.
+func fetchEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`).Replace(s)
+}
+
+// browserOptions are the exec allocator's: a visible window unless the
+// flags ask for a headless browser, the profile beside the cache.
+func (j *job) browserOptions() ([]chromedp.ExecAllocatorOption, error) {
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		// A profile for signing in, not for browsing: no account sync.
+		chromedp.Flag("disable-sync", true),
+	}
+	if p := j.p.getenv(samlBrowserEnv); p != "" {
+		opts = append(opts, chromedp.ExecPath(p))
+	}
+	if j.p.Cache != nil {
+		dir := filepath.Join(j.p.Cache.Dir, ".aws-runas.browser")
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		opts = append(opts, chromedp.UserDataDir(dir))
+	}
+	headless, port := false, false
+	for _, f := range strings.Fields(j.p.getenv(samlBrowserFlagsEnv)) {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if name == "" || !strings.HasPrefix(f, "--") {
+			return nil, fmt.Errorf("%s: %q is not a --flag", samlBrowserFlagsEnv, f)
+		}
+		switch name {
+		case "headless":
+			headless = true
+		case "remote-debugging-port", "remote-debugging-address":
+			port = true
+		}
+		if hasValue {
+			opts = append(opts, chromedp.Flag(name, value))
+		} else {
+			opts = append(opts, chromedp.Flag(name, true))
+		}
+	}
+	if !headless {
+		opts = append(opts, chromedp.VisibleWindow)
+	}
+	if port {
+		// DevTools on a port needs the websocket transport.
+		opts = append(opts, remote.WebSocket)
+	}
+	return opts, nil
+}
+
+// browserStartError explains a browser that did not start.
+func browserStartError(err error) error {
+	switch {
+	case errors.Is(err, chromedp.ErrNoDisplay):
+		return fmt.Errorf("no display for a browser window (DISPLAY and WAYLAND_DISPLAY are unset): use saml_provider = form or okta, or set %s to the DevTools address of a browser", samlBrowserURLEnv)
+	case errors.Is(err, os.ErrNotExist) || strings.Contains(err.Error(), "executable file not found"):
+		return fmt.Errorf("cannot start a browser (%v): install Chrome or Chromium, or set %s to its program", err, samlBrowserEnv)
+	}
+	return fmt.Errorf("cannot start the browser: %v", err)
+}

@@ -1,0 +1,275 @@
+package creds
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// An IdP session is the cookies an identity provider set at sign-in. They
+// are kept in a private file beside the cache, one per IdP host and user,
+// so that the next sign-in (another role, a refresh, the shell hook) gets
+// a SAML response without a password while the IdP's session lasts.
+
+const samlSessionVersion = 1
+
+// samlJar is a cookie jar that remembers what it was given, so that it
+// can be written to a file and read back. Session cookies are kept too:
+// the IdP decides, by refusing them, when its session has ended.
+type samlJar struct {
+	mu   sync.Mutex
+	jar  *cookiejar.Jar
+	kept []samlCookie
+	now  func() time.Time
+}
+
+// samlCookie is one cookie as its server set it.
+type samlCookie struct {
+	URL      string    `json:"url"` // scheme://host/path of the response that set it
+	Name     string    `json:"name"`
+	Value    string    `json:"value"`
+	Domain   string    `json:"domain,omitempty"`
+	Path     string    `json:"path,omitempty"`
+	Expires  time.Time `json:"expires,omitzero"`
+	Secure   bool      `json:"secure,omitempty"`
+	HTTPOnly bool      `json:"http_only,omitempty"`
+}
+
+type samlSessionFile struct {
+	Version int          `json:"version"`
+	Cookies []samlCookie `json:"cookies"`
+}
+
+func newSAMLJar(now func() time.Time) *samlJar {
+	j := &samlJar{now: now}
+	j.reset()
+	return j
+}
+
+// reset forgets every cookie.
+func (j *samlJar) reset() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.jar, _ = cookiejar.New(&cookiejar.Options{PublicSuffixList: publicsuffix.List}) // never fails
+	j.kept = nil
+}
+
+func (j *samlJar) empty() bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.kept) == 0
+}
+
+func (j *samlJar) Cookies(u *url.URL) []*http.Cookie {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.jar.Cookies(u)
+}
+
+func (j *samlJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.jar.SetCookies(u, cookies)
+	now := j.now()
+	for _, c := range cookies {
+		k := samlCookie{URL: (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(), Name: c.Name, Value: c.Value,
+			Domain: strings.ToLower(strings.TrimPrefix(c.Domain, ".")), Path: c.Path, Secure: c.Secure, HTTPOnly: c.HttpOnly}
+		switch {
+		case c.MaxAge < 0:
+			k.Expires = now.Add(-time.Hour)
+		case c.MaxAge > 0:
+			k.Expires = now.Add(time.Duration(c.MaxAge) * time.Second)
+		case !c.Expires.IsZero():
+			k.Expires = c.Expires
+		}
+		// A cookie replaces the one of the same name, domain and path.
+		host := strings.ToLower(u.Hostname())
+		j.kept = slices.DeleteFunc(j.kept, func(o samlCookie) bool {
+			ou, _ := url.Parse(o.URL)
+			return o.Name == k.Name && o.Path == k.Path && o.Domain == k.Domain && (k.Domain != "" || ou != nil && strings.EqualFold(ou.Hostname(), host))
+		})
+		if k.Expires.IsZero() || k.Expires.After(now) {
+			j.kept = append(j.kept, k)
+		}
+	}
+}
+
+// load reads the cookies of the file at path into the jar. A file that is
+// missing, not private, corrupt or of another version is ignored.
+func (j *samlJar) load(path string, debug func(string, ...any)) {
+	f, err := os.Open(path)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			debug("IdP session %s: %v", path, err)
+		}
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	if why := notPrivate(fi); why != "" {
+		debug("IdP session %s: %s, ignored", path, why)
+		return
+	}
+	var sf samlSessionFile
+	if err := json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(&sf); err != nil || sf.Version != samlSessionVersion {
+		debug("IdP session %s: corrupt or of another version, ignored", path)
+		return
+	}
+	now := j.now()
+	for _, k := range sf.Cookies {
+		u, err := url.Parse(k.URL)
+		if err != nil || u.Host == "" || (!k.Expires.IsZero() && !k.Expires.After(now)) {
+			continue
+		}
+		c := &http.Cookie{Name: k.Name, Value: k.Value, Domain: k.Domain, Path: k.Path, Expires: k.Expires, Secure: k.Secure, HttpOnly: k.HTTPOnly}
+		j.SetCookies(u, []*http.Cookie{c})
+	}
+}
+
+// save writes the jar's cookies to path, private and atomically.
+func (j *samlJar) save(path string) error {
+	j.mu.Lock()
+	now := j.now()
+	sf := samlSessionFile{Version: samlSessionVersion, Cookies: []samlCookie{}}
+	for _, k := range j.kept {
+		if k.Expires.IsZero() || k.Expires.After(now) {
+			sf.Cookies = append(sf.Cookies, k)
+		}
+	}
+	j.mu.Unlock()
+	data, err := json.Marshal(sf)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, data)
+}
+
+// samlHTTPClient is an HTTP client for an IdP, with the session's cookies.
+type samlHTTPClient struct {
+	hc    *http.Client
+	jar   *samlJar
+	debug func(string, ...any)
+}
+
+// maxIdPBody bounds what is read of one IdP answer.
+const maxIdPBody = 4 << 20
+
+func newSAMLHTTPClient(jar *samlJar, debug func(string, ...any)) *samlHTTPClient {
+	c := &samlHTTPClient{jar: jar, debug: debug}
+	c.hc = &http.Client{
+		Jar:     jar,
+		Timeout: 30 * time.Second,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 20 {
+				return errors.New("too many redirects")
+			}
+			prev := via[len(via)-1].URL
+			if prev.Scheme == "https" && req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
+				return fmt.Errorf("redirected from https to %s://%s", req.URL.Scheme, req.URL.Host)
+			}
+			debug("IdP: redirected to %s", safeURL(req.URL))
+			return nil
+		},
+	}
+	return c
+}
+
+// safeURL shows a URL without its query, which may carry tokens.
+func safeURL(u *url.URL) string {
+	return u.Scheme + "://" + u.Host + u.Path
+}
+
+// samlPage is one answer of an IdP.
+type samlPage struct {
+	url    *url.URL // after redirects
+	status int
+	body   []byte
+	ctype  string
+}
+
+func (c *samlHTTPClient) do(req *http.Request) (*samlPage, error) {
+	req.Header.Set("User-Agent", "aws-runas")
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	}
+	c.debug("IdP: %s %s", req.Method, safeURL(req.URL))
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			// url.Error repeats the URL, query and all.
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("%s %s: %w", req.Method, safeURL(req.URL), err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxIdPBody))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", safeURL(resp.Request.URL), err)
+	}
+	return &samlPage{url: resp.Request.URL, status: resp.StatusCode, body: body, ctype: resp.Header.Get("Content-Type")}, nil
+}
+
+func (c *samlHTTPClient) get(ctx context.Context, u *url.URL) (*samlPage, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return c.do(req)
+}
+
+// samlHTTP signs in with plain HTTP (form, okta), starting from the IdP
+// session that an earlier sign-in left, and keeps the session for the next.
+func (j *job) samlHTTP(ctx context.Context, c *samlConfig) (string, error) {
+	// Runs that sign in at the same IdP as the same user wait for each
+	// other, so the later ones find the session and ask nothing.
+	unlock := j.p.Cache.lock(samlKind, c.sessionKey())
+	defer unlock()
+	jar := newSAMLJar(j.p.now)
+	path := ""
+	if j.p.Cache != nil {
+		path = j.p.Cache.path(samlKind, c.sessionKey(), ".json")
+		jar.load(path, j.p.debug)
+	}
+	hc := newSAMLHTTPClient(jar, j.p.debug)
+	hadSession := !jar.empty()
+	var response string
+	var err error
+	if c.provider == samlOkta {
+		response, err = j.oktaSignIn(ctx, c, hc)
+	} else {
+		response, err = j.formSignIn(ctx, c, hc)
+	}
+	if path == "" {
+		return response, err
+	}
+	if err != nil {
+		var in *InputNeededError
+		if hadSession && errors.As(err, &in) {
+			// The session has ended: the next run need not try it.
+			if rerr := os.Remove(path); rerr != nil && !os.IsNotExist(rerr) {
+				j.p.debug("IdP session %s: %v", path, rerr)
+			}
+		}
+		return "", err
+	}
+	if serr := jar.save(path); serr != nil {
+		j.p.Cache.warn(serr)
+	}
+	return response, nil
+}
