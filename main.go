@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jessevdk/go-flags"
 
+	"github.com/aws-runas/aws-runas/completions"
 	"github.com/aws-runas/aws-runas/creds"
 	"github.com/aws-runas/aws-runas/shells"
 )
@@ -182,6 +184,9 @@ func parseSubcommand(inv *invocation, rest []string) (*invocation, string, error
 	inv.shell = args[0]
 	if _, err := shells.Lookup(inv.shell); err != nil {
 		return nil, "", &usageError{err.Error()}
+	}
+	if inv.sub == "completion" && !slices.Contains(completions.Shells(), inv.shell) && inv.shell != "pwsh" {
+		return nil, "", usagef("no completion for %s: want one of %s", inv.shell, strings.Join(completions.Shells(), ", "))
 	}
 	if inv.init.NoCmd {
 		inv.init.Cmd = ""

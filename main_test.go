@@ -77,6 +77,7 @@ func TestParseArgsUsageErrors(t *testing.T) {
 		{[]string{"init"}, "takes one SHELL"},
 		{[]string{"init", "tcsh"}, `unknown shell "tcsh"`},
 		{[]string{"completion", "bash", "zsh"}, "takes one SHELL"},
+		{[]string{"completion", "sh"}, "no completion for sh"},
 	} {
 		_, _, err := parseArgs(tc.args, noEnv)
 		var ue *usageError

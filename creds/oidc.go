@@ -323,7 +323,7 @@ func (c *oidcClient) oauthError(what string, err error) error {
 		case "access_denied":
 			return fmt.Errorf("profile %q: sign-in at %s was denied (%s)", c.profile, c.issuer, oidcClean(msg))
 		case "expired_token":
-			return fmt.Errorf("profile %q: the sign-in code expired before sign-in at %s was completed; run again", c.profile, c.issuer)
+			return fmt.Errorf("profile %q: the code expired before sign-in at %s was completed; run again", c.profile, c.issuer)
 		}
 		return fmt.Errorf("profile %q: %s at %s failed: %s", c.profile, what, c.issuer, oidcClean(msg))
 	}

@@ -28,7 +28,7 @@ func TerminalPrompt(ctx context.Context, serial string) (string, error) {
 			return "", fmt.Errorf("reading the MFA code: %w", err)
 		}
 		code := strings.TrimSpace(line)
-		if mfaCodeRE.MatchString(code) {
+		if isMFACode(code) {
 			return code, nil
 		}
 		fmt.Fprintln(out, "An MFA code is 6 digits.")

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -103,11 +102,6 @@ type InputNeededError struct{ What string }
 
 func (e *InputNeededError) Error() string { return e.What }
 
-// regionRE: a region is a DNS label of the STS endpoint's host name.
-var regionRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-
-var roleARNRE = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$`)
-
 // chain resolves a profile name or role ARN. A role ARN is assumed with the
 // default profile's credentials, region and MFA device.
 func (p *Provider) chain(req Request) (*Chain, error) {
@@ -115,7 +109,7 @@ func (p *Provider) chain(req Request) (*Chain, error) {
 	if !strings.HasPrefix(name, "arn:") {
 		return p.Config.ResolveWith(name, func(t *Profile) { p.applySSO(t, req.SSO, false) })
 	}
-	if !roleARNRE.MatchString(name) {
+	if !isRoleARN(name) {
 		return nil, fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", name)
 	}
 	t := &Profile{Name: name, RoleARN: name, where: "command line"}
@@ -151,7 +145,7 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	}
 	target := ch.Target()
 	region := p.region(target)
-	if region != "" && !regionRE.MatchString(region) {
+	if region != "" && !isRegion(region) {
 		return nil, fmt.Errorf("profile %q: region %q is not an AWS region name", req.Profile, region)
 	}
 	j := &job{p: p, req: req, ch: ch, now: p.now()}
@@ -261,11 +255,26 @@ func (j *job) mfaSerial() string {
 // not issue session tokens for them.
 func (j *job) session(ctx context.Context, refresh bool) (*entry, error) {
 	base := j.ch.Base
+	hit := func() *entry {
+		if e := j.p.Cache.load(sessionKind, base.Name, j.now); e != nil && j.fits(e) {
+			j.p.debug("session token of %q: cached, expires %s", base.Name, e.Expiration.Format(time.RFC3339))
+			return e
+		}
+		return nil
+	}
+	// The first look takes no lock: files are replaced atomically, so a
+	// reader sees a whole entry or none, and a cache hit (the warm path)
+	// never waits behind a run holding the lock at its MFA prompt.
+	if !refresh {
+		if e := hit(); e != nil {
+			return e, nil
+		}
+	}
 	unlock := j.p.Cache.lock(sessionKind, base.Name)
 	defer unlock()
 	if !refresh {
-		if e := j.p.Cache.load(sessionKind, base.Name, j.now); e != nil && j.fits(e) {
-			j.p.debug("session token of %q: cached, expires %s", base.Name, e.Expiration.Format(time.RFC3339))
+		// Another run may have fetched it while this one waited.
+		if e := hit(); e != nil {
 			return e, nil
 		}
 	}
@@ -322,19 +331,31 @@ func (j *job) fits(e *entry) bool {
 func (j *job) role(ctx context.Context, i int) (*entry, error) {
 	prof := j.ch.Roles[i]
 	target := i == len(j.ch.Roles)-1
-	unlock := j.p.Cache.lock(roleKind, prof.Name)
-	defer unlock()
-
 	externalID := prof.ExternalID
 	duration := or(prof.Duration, DefaultRoleDuration)
 	if target {
 		externalID = or(j.req.ExternalID, externalID)
 		duration = or(j.req.RoleDuration, duration)
 	}
-	if !(target && j.req.Refresh) {
+	useCache := !(target && j.req.Refresh)
+	hit := func() *entry {
 		if e := j.p.Cache.load(roleKind, prof.Name, j.now); e != nil && e.RoleARN == prof.RoleARN && e.ExternalID == externalID &&
 			(j.ch.Base.AccessKeyID == "" || e.SourceKeyID == j.ch.Base.AccessKeyID) {
 			j.p.debug("role %s for %q: cached, expires %s", e.RoleARN, prof.Name, e.Expiration.Format(time.RFC3339))
+			return e
+		}
+		return nil
+	}
+	if useCache { // first look without the lock, as in session
+		if e := hit(); e != nil {
+			return e, nil
+		}
+	}
+	unlock := j.p.Cache.lock(roleKind, prof.Name)
+	defer unlock()
+	if useCache {
+		// Another run may have fetched it while this one waited.
+		if e := hit(); e != nil {
 			return e, nil
 		}
 	}
@@ -435,12 +456,10 @@ func (j *job) callerIdentity(ctx context.Context, c *entry) (account, arn string
 	return aws.ToString(out.Account), aws.ToString(out.Arn)
 }
 
-var mfaCodeRE = regexp.MustCompile(`^[0-9]{6}$`)
-
 // mfaCode is -o's code, else one asked for at the terminal.
 func (j *job) mfaCode(ctx context.Context) (string, error) {
 	if j.req.OTP != "" {
-		if !mfaCodeRE.MatchString(j.req.OTP) {
+		if !isMFACode(j.req.OTP) {
 			return "", errors.New("the MFA code given with -o must be 6 digits")
 		}
 		return j.req.OTP, nil
@@ -476,8 +495,6 @@ func accountOf(arn string) string {
 	return parts[4]
 }
 
-var sessionNameBad = regexp.MustCompile(`[^\w+=,.@-]`)
-
 // defaultSessionName is aws-runas-session_<ACCOUNT>_<USERNAME>_<UNIXTIME>
 // when the caller is known, else aws-runas-session_<UNIXTIME>.
 func defaultSessionName(account, arn string, now time.Time) string {
@@ -489,18 +506,6 @@ func defaultSessionName(account, arn string, now time.Time) string {
 		return fmt.Sprintf("aws-runas-session_%d", now.Unix())
 	}
 	return fmt.Sprintf("aws-runas-session_%s_%s_%d", account, user, now.Unix())
-}
-
-// sanitizeSessionName keeps STS's 2 to 64 characters of [\w+=,.@-].
-func sanitizeSessionName(s string) string {
-	s = sessionNameBad.ReplaceAllString(s, "-")
-	if len(s) > 64 {
-		s = s[:64]
-	}
-	for len(s) < 2 {
-		s += "-"
-	}
-	return s
 }
 
 func isCode(err error, codes ...string) bool {

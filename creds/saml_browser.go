@@ -80,7 +80,17 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 	}
 	defer allocCancel()
 	tabCtx, tabCancel := chromedp.NewContext(allocCtx)
-	defer tabCancel()
+	defer func() {
+		// Close the browser gracefully, so that it writes its cookies
+		// (the IdP's session) to the profile; a browser that aws-runas
+		// attached to keeps running, without the sign-in tab.
+		cctx, ccancel := context.WithTimeout(tabCtx, 10*time.Second)
+		if err := chromedp.Cancel(cctx); err != nil {
+			j.p.debug("browser: closing: %v", err)
+		}
+		ccancel()
+		tabCancel()
+	}()
 
 	// Starts the browser, opens the tab, and holds every request to the
 	// consumer before it is sent.
@@ -124,9 +134,17 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 		case err := <-navigated:
 			navigated = nil
 			var le *chromedp.LoadError
-			if err != nil && errors.As(err, &le) {
-				return "", fail("cannot open %s: %v", safeURL(c.authURL), samlClean(err.Error()))
+			if err == nil || !errors.As(err, &le) || strings.Contains(err.Error(), "ERR_ABORTED") {
+				// Loaded, or left for another page (or the window was
+				// closed, which the next round tells).
+				continue
 			}
+			select {
+			case <-detached:
+				return "", fail("%v", errBrowserClosed)
+			default:
+			}
+			return "", fail("cannot open %s: %v", safeURL(c.authURL), samlClean(err.Error()))
 		case <-detached:
 			return "", fail("%v", errBrowserClosed)
 		case <-tabCtx.Done():

@@ -479,6 +479,9 @@ func TestSAMLBrowser(t *testing.T) {
 	w.setenv("AWS_RUNAS_BROWSER_FLAGS", browserFlags(dir))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	old := browserSignInTimeout
+	browserSignInTimeout = 40 * time.Second
+	t.Cleanup(func() { browserSignInTimeout = old })
 	user := idptest.BrowserUser{Dir: dir}
 	browser := SSO{SAMLProvider: "browser"}
 
@@ -501,8 +504,9 @@ func TestSAMLBrowser(t *testing.T) {
 	}
 
 	// A user who closes the window: a clear error, nothing cached.
-	w.setenv("AWS_RUNAS_BROWSER_FLAGS", browserFlags(t.TempDir()))
-	go func() { done <- user.Close(ctx, w.idp.URL) }()
+	closer := idptest.BrowserUser{Dir: t.TempDir()}
+	w.setenv("AWS_RUNAS_BROWSER_FLAGS", browserFlags(closer.Dir))
+	go func() { done <- closer.Close(ctx, w.idp.URL) }()
 	w.fail(Request{Profile: "form-admin", SSO: browser}, "browser was closed before the sign-in finished")
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -503,3 +503,34 @@ func TestOIDCClean(t *testing.T) {
 		t.Fatalf("%d", len(got))
 	}
 }
+
+func TestOpenBrowserHonoursBROWSER(t *testing.T) {
+	if os.PathSeparator != '/' {
+		t.Skip("a shell script browser")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "opened")
+	script := filepath.Join(dir, "browser")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s|' \"$@\" > "+out+".tmp && mv "+out+".tmp "+out+"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ browser, want string }{
+		{script, "http://127.0.0.1:1/a?b=c&d=e|"},
+		{script + " --new-window %s --flag:other-browser", "--new-window|http://127.0.0.1:1/a?b=c&d=e|--flag|"},
+	} {
+		os.Remove(out)
+		p := &Provider{Getenv: func(k string) string { return map[string]string{"BROWSER": tc.browser}[k] }}
+		if err := openBrowser(p, "http://127.0.0.1:1/a?b=c&d=e"); err != nil {
+			t.Fatal(err)
+		}
+		var got []byte
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if got, _ = os.ReadFile(out); len(got) > 0 {
+				break
+			}
+		}
+		if string(got) != tc.want {
+			t.Errorf("BROWSER=%q: got %q, want %q", tc.browser, got, tc.want)
+		}
+	}
+}

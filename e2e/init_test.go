@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -239,6 +240,80 @@ func TestInitWrapper(t *testing.T) {
 	})
 }
 
+// Ctrl-C during a COMMAND run by the wrapper reaches the command, and the
+// shell then reports what it reports for the binary itself: the same
+// status, and (bash, zsh) the rest of the command line is dropped. fish
+// runs the rest of the line after a function is interrupted, whatever the
+// function (fish's own rule), so there only the status is compared. The
+// wrapper's private file does not outlive the next call.
+func TestInitWrapperCtrlC(t *testing.T) {
+	forEachInitShell(t, func(t *testing.T, sh initShell) {
+		w := newWorld(t)
+		tmp := t.TempDir()
+		w.env = append(w.env, "TMPDIR="+tmp)
+		tm := startInitShell(t, w, sh, 1)
+		initDo(tm, "aws-runas -o "+MFACode+" admin true")
+
+		interrupt := func(line string) {
+			t.Helper()
+			n := initPrompts(tm.screen(false))
+			tm.typeLine(line)
+			waitChild(t, tm, "sleep")
+			tm.keys("C-c")
+			tm.waitFor(fmt.Sprintf("the prompt after Ctrl-C interrupted %q", line), func(s string) bool { return initPrompts(s) > n })
+		}
+		// The binary itself, as the reference.
+		interrupt("command aws-runas admin sleep 30; echo after-ref")
+		initDo(tm, `echo "refrc=`+sh.status+`"`)
+		ref := tm.waitLine(`refrc=([0-9]+)`)[1]
+		if ref != "130" {
+			t.Logf("%s reports %s after Ctrl-C interrupted the binary", sh.name, ref)
+		}
+		if sh.name == "fish" {
+			interrupt(`aws-runas admin sleep 30; echo "fnrc=$status"`)
+		} else {
+			interrupt("aws-runas admin sleep 30; echo after-fn")
+			initDo(tm, `echo "fnrc=`+sh.status+`"`)
+		}
+		// fish's echo follows the ^C the terminal showed, on its line.
+		if got := tm.waitLine(`(?:\^C)?fnrc=([0-9]+)`)[1]; got != ref {
+			t.Errorf("after Ctrl-C the wrapper's status is %s; the binary's is %s", got, ref)
+		}
+		screen := tm.screen(false)
+		for _, l := range strings.Split(screen, "\n") {
+			if sh.name != "fish" && strings.TrimSpace(l) == "after-fn" {
+				t.Errorf("Ctrl-C stopped the binary's command line but not the wrapper's:\n%s", screen)
+			}
+			if strings.TrimSpace(l) == "after-ref" {
+				t.Errorf("Ctrl-C did not stop the command line of the binary itself:\n%s", screen)
+			}
+		}
+		initDo(tm, "aws-runas admin true")
+		if left, _ := filepath.Glob(filepath.Join(tmp, "aws-runas*")); len(left) > 0 {
+			t.Errorf("the wrapper left its files behind after Ctrl-C: %q", left)
+		}
+	})
+}
+
+// waitChild waits until the shell of tm has a child process named comm.
+func waitChild(t *testing.T, tm *tmuxTerm, comm string) {
+	t.Helper()
+	pid := tm.panePID()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", pid, pid))
+		for _, k := range strings.Fields(string(kids)) {
+			if c, _ := os.ReadFile("/proc/" + k + "/comm"); strings.TrimSpace(string(c)) == comm {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s process under the shell (%d) after %s; the screen:\n%s", comm, pid, waitTimeout, tm.screen(false))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // The refresh hook: credentials that expire within a minute are replaced at
 // the next prompt without a question; where that needs an MFA code nothing
 // is asked, the variables stay, and the segment turns red once they expire.
@@ -261,6 +336,33 @@ func TestInitRefresh(t *testing.T) {
 		}
 		initCheckPrompt(t, tm, "the refresh", "(AWS:admin) e2e$", "(AWS:admin)", 33)
 
+		// The cached role credentials near expiry too, as they are when
+		// the expiry is real: the hook gets new ones from STS (with the
+		// cached session token: no MFA needed).
+		initDo(tm, `echo "rkey1=$AWS_ACCESS_KEY_ID"`)
+		rkey1 := tm.waitLine(`rkey1=(ASIA[A-Z0-9]+)`)[1]
+		assumed, before := w.srv.CallCount("AssumeRole"), w.srv.CallCount("")
+		setRoleCacheExpiry(t, w, time.Now().Add(2*time.Minute))
+		initDo(tm, sh.setExpiry("near0", 120))
+		initDo(tm, `echo "rkey2=$AWS_ACCESS_KEY_ID rexp2=$AWS_SESSION_EXPIRATION_UNIX"`)
+		m := tm.waitLine(`rkey2=(\S*) rexp2=([0-9]+)`)
+		exp, _ = strconv.ParseInt(m[2], 10, 64)
+		if m[1] == rkey1 || exp-time.Now().Unix() < 1800 || w.srv.CallCount("AssumeRole") != assumed+1 {
+			t.Errorf("role credentials near expiry, in the shell and in the cache: after a prompt the key is %s (was %s), the expiry %d s ahead; STS calls since: %s",
+				m[1], rkey1, exp-time.Now().Unix(), describe(w.srv.Calls()[before:]))
+		}
+
+		// A role ARN instead of a profile is refreshed as well.
+		arn := RolePrefix + "readonly"
+		initDo(tm, "aws-runas "+arn)
+		initCheckPrompt(t, tm, "aws-runas "+arn, "(AWS:"+arn+") e2e$", "(AWS:"+arn+")", 33)
+		initDo(tm, sh.setExpiry("near3", 60))
+		initDo(tm, `echo "aexp=$AWS_SESSION_EXPIRATION_UNIX"`)
+		exp, _ = strconv.ParseInt(tm.waitLine(`aexp=([0-9]+)`)[1], 10, 64)
+		if left := exp - time.Now().Unix(); left < 1800 {
+			t.Errorf("the credentials of role ARN %s a minute from expiry were not refreshed: %d s ahead", arn, left)
+		}
+
 		// A session token whose refresh needs MFA: the cached session goes.
 		initDo(tm, "aws-runas -n admin")
 		initCheckPrompt(t, tm, "aws-runas -n admin", "(AWS) e2e$", "(AWS)", 33)
@@ -272,7 +374,7 @@ func TestInitRefresh(t *testing.T) {
 		initDo(tm, sh.setExpiry("near2", 60))
 		near = tm.waitLine(`near2=([0-9]+)`)[1]
 		initDo(tm, `echo "key2=$AWS_ACCESS_KEY_ID exp2=$AWS_SESSION_EXPIRATION_UNIX p2=$AWS_RUNAS_PROFILE"`)
-		m := tm.waitLine(`key2=(\S*) exp2=(\S*) p2=(\S*)`)
+		m = tm.waitLine(`key2=(\S*) exp2=(\S*) p2=(\S*)`)
 		if m[1] != key1 || m[2] != near || m[3] != "admin" {
 			t.Errorf("a refresh that needs MFA changed the variables: key %s (was %s), expiry %s (was %s), profile %s", m[1], key1, m[2], near, m[3])
 		}
@@ -319,6 +421,33 @@ func removeCache(t *testing.T, w *testWorld) {
 	t.Helper()
 	for _, f := range w.cacheFiles() {
 		if err := os.Remove(filepath.Join(w.home, ".aws", f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// setRoleCacheExpiry moves the expiry recorded in the cached role
+// credentials to at, as if they had been fetched long ago.
+func setRoleCacheExpiry(t *testing.T, w *testWorld, at time.Time) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(w.home, ".aws", ".aws-runas.role.*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no role cache file (%v); cache: %q", err, w.cacheFiles())
+	}
+	for _, f := range files {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(readFile(t, f)), &e); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if _, ok := e["expiration"]; !ok {
+			t.Fatalf("%s has no expiration: the cache format changed", f)
+		}
+		e["expiration"] = at.UTC().Format(time.RFC3339)
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

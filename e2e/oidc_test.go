@@ -35,6 +35,7 @@ import (
 //
 //	env OIDC_BROWSER=login|deny|ignore   what the browser does (login)
 //	oidc mint AUD EXP_IN FILE            write a token the provider signed
+//	oidc browsed REGEXP                  the browser's log says so (soon)
 //
 // and a file oidc.env of KEY=VALUE lines configures the provider
 // (OIDC_ID_TOKEN_TTL, OIDC_DEVICE_TTL, OIDC_DEVICE_INTERVAL).
@@ -216,9 +217,22 @@ func startOIDCProvider(e *testscript.Env, node, dir string) (string, error) {
 //
 //	oidc mint AUD EXP_IN FILE   a token for audience AUD, expiring in
 //	                            EXP_IN seconds (negative: expired), to FILE
+//	oidc browsed REGEXP         the browser's log matches, within 10s
+//	                            (the browser may finish after aws-runas)
 func cmdOIDC(ts *testscript.TestScript, neg bool, args []string) {
+	if !neg && len(args) == 2 && args[0] == "browsed" {
+		re, err := regexp.Compile(args[1])
+		ts.Check(err)
+		var log []byte
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if log, _ = os.ReadFile(ts.MkAbs("browser.log")); re.Match(log) {
+				return
+			}
+		}
+		ts.Fatalf("browser.log does not match %s:\n%s", args[1], log)
+	}
 	if neg || len(args) != 4 || args[0] != "mint" {
-		ts.Fatalf("usage: oidc mint AUD EXP_IN FILE")
+		ts.Fatalf("usage: oidc mint AUD EXP_IN FILE | oidc browsed REGEXP")
 	}
 	issuer := ts.Value("issuer").(string)
 	resp, err := http.Get(issuer + "/test/mint?" + url.Values{"aud": {args[1]}, "exp_in": {args[2]}}.Encode())
@@ -408,20 +422,28 @@ func oidcChromium(start, mode string, logf func(string, ...any)) error {
 		logf("chromium: closing at the sign-in page")
 		return nil
 	}
-	// What page is this? Asked again until it changes after each click.
-	const kindJS = `(() => {
+	// What page is this? Asked of one document at a time (its address,
+	// kind and state), again until it changes after each click.
+	const pageJS = `JSON.stringify({href: location.href, ready: document.readyState, kind: (() => {
 		if (document.querySelector('input[name=login]')) return 'login';
 		if (document.querySelector('input[name=prompt][value=consent]')) return 'consent';
 		if (document.getElementById('op.deviceConfirmForm')) return 'confirm';
 		if (document.title === 'Submitting Callback') return 'autopost';
 		return 'other';
-	})()`
+	})()})`
 	state := func() (loc, kind string, err error) {
-		if loc, err = chromedp.Run(tab, chromedp.Location()); err != nil {
-			return loc, "", err
+		raw, err := chromedp.Run(tab, chromedp.Evaluate[string](pageJS))
+		if err != nil {
+			return "", "", err
 		}
-		kind, err = chromedp.Run(tab, chromedp.Evaluate[string](kindJS))
-		return loc, kind, err
+		var p struct{ Href, Ready, Kind string }
+		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			return "", "", err
+		}
+		if p.Ready != "complete" {
+			p.Kind = "loading"
+		}
+		return p.Href, p.Kind, nil
 	}
 	last := ""
 	for step := 0; step < 20; step++ {
@@ -430,7 +452,7 @@ func oidcChromium(start, mode string, logf func(string, ...any)) error {
 		deadline := time.Now().Add(15 * time.Second)
 		for {
 			loc, kind, err = state()
-			if err == nil && kind != "autopost" && loc+" "+kind != last {
+			if err == nil && kind != "autopost" && kind != "loading" && loc+" "+kind != last {
 				break
 			}
 			if time.Now().After(deadline) {

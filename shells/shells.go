@@ -8,7 +8,6 @@ package shells
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -60,17 +59,30 @@ func Lookup(name string) (Dialect, error) {
 	return nil, fmt.Errorf("unknown shell %q: want one of %s", name, strings.Join(Names(), ", "))
 }
 
-var varNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// isName says whether s is [A-Za-z_][A-Za-z0-9_]*, plus extra characters
+// after the first. (A loop, not a regexp: a package-level regexp is
+// compiled at every start of the program, on the warm path.)
+func isName(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case i > 0 && (c >= '0' && c <= '9' || strings.IndexByte(extra, c) >= 0):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
 
-// checkVarName refuses what no shell accepts as an environment variable name.
+// checkVarName refuses what no shell accepts as an environment variable
+// name: [A-Za-z_][A-Za-z0-9_]*.
 func checkVarName(name string) (string, error) {
-	if !varNameRE.MatchString(name) {
+	if !isName(name, "") {
 		return "", fmt.Errorf("invalid environment variable name %q", name)
 	}
 	return name, nil
 }
-
-var funcNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // reservedWords of bash, zsh, fish and PowerShell cannot name a function
 // (or would shadow the language itself).
@@ -87,7 +99,7 @@ var reservedWords = map[string]bool{
 // checkFuncName refuses a --cmd name that is not a plain word in every
 // shell, or that is one of the shells' own words.
 func checkFuncName(name string) (string, error) {
-	if !funcNameRE.MatchString(name) {
+	if !isName(name, "-") {
 		return "", fmt.Errorf("invalid function name %q: use letters, digits, '_' and '-'", name)
 	}
 	if reservedWords[strings.ToLower(name)] {
