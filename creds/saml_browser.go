@@ -68,6 +68,7 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 
 	var allocCtx context.Context
 	var allocCancel context.CancelFunc
+	started := false // by aws-runas, not attached to
 	if addr := j.p.getenv(samlBrowserURLEnv); addr != "" {
 		j.p.debug("browser: attaching to %s", addr)
 		allocCtx, allocCancel = remote.NewAllocator(ctx, addr)
@@ -77,6 +78,7 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 			return "", fail("%v", err)
 		}
 		allocCtx, allocCancel = chromedp.NewExecAllocator(ctx, opts...)
+		started = true
 	}
 	defer allocCancel()
 	tabCtx, tabCancel := chromedp.NewContext(allocCtx)
@@ -90,6 +92,12 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 		}
 		ccancel()
 		tabCancel()
+		if c := chromedp.FromContext(tabCtx); started && c != nil && c.Browser != nil {
+			// The browser aws-runas started never outlives it.
+			if p := c.Browser.Process(); p != nil {
+				_ = p.Kill()
+			}
+		}
 	}()
 
 	// Starts the browser, opens the tab, and holds every request to the

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -514,4 +517,70 @@ func TestSAMLBrowser(t *testing.T) {
 	if w.idp.ACSHits() != 0 {
 		t.Fatal("a response reached the consumer")
 	}
+}
+
+// With AWS_RUNAS_BROWSER_URL, aws-runas signs in in a tab of a browser
+// that runs already, and leaves the browser running.
+func TestSAMLBrowserAttach(t *testing.T) {
+	chromium := testtool.Require(t, "chromium")
+	w := newSAMLWorld(t)
+	dir := t.TempDir()
+	args := append(strings.Fields(browserFlags(dir)), "about:blank")
+	cmd := exec.Command(chromium, args...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	user := idptest.BrowserUser{Dir: dir}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var port string
+	for port == "" {
+		data, err := os.ReadFile(filepath.Join(dir, "DevToolsActivePort"))
+		if err == nil && len(strings.Fields(string(data))) == 2 {
+			port = strings.Fields(string(data))[0]
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the browser did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	w.setenv("AWS_RUNAS_BROWSER_URL", "http://127.0.0.1:"+port)
+	done := make(chan error, 1)
+	go func() { done <- user.SignIn(ctx, w.idp.URL, "alice", "alice-pw", "") }()
+	res := w.get(Request{Profile: "form-admin", SSO: SSO{SAMLProvider: "browser"}})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if res.RoleSessionName != "alice@example.com" {
+		t.Fatalf("result %+v", res)
+	}
+	if cmd.ProcessState != nil {
+		t.Fatal("the browser was closed")
+	}
+	// Only its own tab is gone.
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		tabs := tabURLs(t, port)
+		if !strings.Contains(tabs, w.idp.URL) {
+			if !strings.Contains(tabs, "about:blank") {
+				t.Fatalf("tabs left: %s", tabs)
+			}
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatalf("the sign-in tab is still open: %s", tabs)
+		}
+	}
+}
+
+func tabURLs(t *testing.T, port string) string {
+	t.Helper()
+	resp, err := http.Get("http://127.0.0.1:" + port + "/json/list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
