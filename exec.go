@@ -2,7 +2,10 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"os/exec"
+	"os/signal"
 )
 
 // lookPath finds a command as a shell would; aws-runas never changes PATH,
@@ -17,3 +20,39 @@ func lookPath(name string) (string, error) {
 	}
 	return "", &commandError{name: name, err: err, code: 126}
 }
+
+// runChild runs a program as a child and returns its exit status: the
+// subshell everywhere (it must outlive nothing but its temporary files),
+// and every command on Windows. Ctrl-C belongs to the child (it shares the
+// terminal or console), so aws-runas catches and drops it while waiting.
+// Catching, not ignoring: an ignored signal stays ignored across exec, and
+// bash never restores signals ignored at its start, so Ctrl-C would
+// interrupt nothing in a bash subshell.
+func runChild(argv, env []string) error {
+	path, err := lookPath(argv[0])
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Args[0] = argv[0]
+	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, os.Stdin, os.Stdout, os.Stderr
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, childSignals...)
+	defer signal.Stop(sigs)
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &exitStatus{code: exitCode(ee)}
+	}
+	return err
+}
+
+// commandError is a command that could not be started; its exit status
+// follows the shells: 127 not found, 126 not executable.
+type commandError struct {
+	name string
+	err  error
+	code int
+}
+
+func (e *commandError) Error() string { return fmt.Sprintf("%s: %v", e.name, e.err) }
