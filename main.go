@@ -232,7 +232,7 @@ func isMFACode(s string) bool {
 }
 
 func main() {
-	a := &app{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ}
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, environ: os.Environ}
 	os.Exit(a.main(os.Args[1:]))
 }
 
@@ -277,10 +277,8 @@ func (e *exitStatus) Error() string { return "exit status " + strconv.Itoa(e.cod
 
 // app is the process's surroundings, so tests can run it in-process.
 type app struct {
-	stdin            io.Reader
-	stdout, stderr   io.Writer
-	getenv           func(string) string
-	environ          func() []string
-	verbose          bool
-	stdoutIsTerminal func() bool
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	environ        func() []string
+	verbose        bool
 }

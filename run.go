@@ -202,9 +202,6 @@ func (a *app) subshell(o *options, res *creds.Result) error {
 }
 
 func (a *app) isTerminal() bool {
-	if a.stdoutIsTerminal != nil {
-		return a.stdoutIsTerminal()
-	}
 	return term.IsTerminal(int(os.Stdout.Fd()))
 }
 

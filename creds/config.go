@@ -97,7 +97,9 @@ type Profile struct {
 	WebIdentityTokenFile   string
 
 	fromProject bool
-	where       string // file:line of the profile, for error messages
+	// where is the profile, for error messages: a string ("command line",
+	// a file's path) or a location, whose line is counted only when shown.
+	where any
 }
 
 // Config is the set of profiles of the located files.
@@ -153,14 +155,14 @@ func (c *Config) Names() []string {
 		if f == nil {
 			continue
 		}
-		for _, h := range f.heads {
-			if n, ok := profileName(h.name); ok {
+		for _, s := range f.names() {
+			if n, ok := profileName(s); ok {
 				seen[n] = true
 			}
 		}
 	}
-	for _, h := range c.credentials.heads {
-		seen[h.name] = true
+	for _, s := range c.credentials.names() {
+		seen[s] = true
 	}
 	names := make([]string, 0, len(seen))
 	for n := range seen {
@@ -204,12 +206,12 @@ func (c *Config) userProfile(name string) (*Profile, error) {
 		switch k {
 		case "aws_access_key_id", "aws_secret_access_key", "aws_session_token":
 			if err := p.set(k, v.value); err != nil {
-				return nil, c.credentials.errorf(v.line, "%v", err)
+				return nil, c.credentials.errorf(v.off, "%v", err)
 			}
 		default:
 			if !p.has(k) {
 				if err := p.set(k, v.value); err != nil {
-					return nil, c.credentials.errorf(v.line, "%v", err)
+					return nil, c.credentials.errorf(v.off, "%v", err)
 				}
 			}
 		}
@@ -221,28 +223,25 @@ func (c *Config) read(f *iniFile, name string, project bool) (*Profile, bool, er
 	p := &Profile{Name: name, fromProject: project}
 	found := false
 	for _, sec := range configSection(name) {
-		s, ok, err := f.section(sec)
+		s, at, err := f.sectionAt(sec)
 		if err != nil {
 			return nil, true, err
 		}
-		if !ok {
+		if at < 0 {
 			continue
 		}
 		if !found {
-			p.where = f.path
-			if line := lineOf(f, sec); line > 0 {
-				p.where = fmt.Sprintf("%s:%d", f.path, line)
-			}
+			p.where = location{f, at}
 		}
 		found = true
 		for k, v := range s {
 			if project && !projectKeys[k] {
 				// Keys that run commands or redirect requests are never
 				// taken from a project's file; say so rather than surprise.
-				return nil, true, f.errorf(v.line, "%s is not allowed in a project's aws_config (only %s); put it in your own config file", k, strings.Join(sortedKeys(projectKeys), ", "))
+				return nil, true, f.errorf(v.off, "%s is not allowed in a project's aws_config (only %s); put it in your own config file", k, strings.Join(sortedKeys(projectKeys), ", "))
 			}
 			if err := p.set(k, v.value); err != nil {
-				return nil, true, f.errorf(v.line, "%v", err)
+				return nil, true, f.errorf(v.off, "%v", err)
 			}
 		}
 	}
@@ -250,15 +249,6 @@ func (c *Config) read(f *iniFile, name string, project bool) (*Profile, bool, er
 		return nil, false, nil
 	}
 	return p, true, nil
-}
-
-func lineOf(f *iniFile, section string) int {
-	for _, h := range f.heads {
-		if h.name == section {
-			return f.lineAt(h.start) - 1
-		}
-	}
-	return 0
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -23,8 +23,8 @@ func FuzzINI(f *testing.F) {
 			}
 			return
 		}
-		for _, h := range ini.heads {
-			s, _, err := ini.section(h.name)
+		for _, name := range ini.names() {
+			s, _, err := ini.section(name)
 			if err != nil {
 				if !strings.HasPrefix(err.Error(), "fuzz.cfg:") {
 					t.Fatalf("error does not name the file and line: %v", err)

@@ -370,6 +370,15 @@ func TestSessionExpiredAndColor(t *testing.T) {
 		{ptr(strconv.FormatInt(now+100, 10)), false},
 		{ptr("000" + strconv.FormatInt(now+100, 10)), false},
 		{ptr("99999999999999999999999999"), false},
+		// Around the 18 digits that 64-bit arithmetic holds for sure.
+		{ptr("999999999999999999"), false},
+		{ptr("1000000000000000000"), false},
+		{ptr("9223372036854775808"), false},  // 2^63: would wrap negative
+		{ptr("18446744073709551617"), false}, // 2^64+1: would wrap to 1
+		{ptr("0000000000000000000000000"), true},
+		{ptr("0000000000" + strconv.FormatInt(now-10, 10)), true},
+		{ptr("0000000000" + strconv.FormatInt(now+100, 10)), false},
+		{ptr("08"), true},
 	}
 	colors := map[string]map[bool]string{
 		"bash": {true: "31", false: "33"}, "sh": {true: "31", false: "33"},
@@ -771,6 +780,269 @@ func TestRefreshHook(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// hookPromptExpand prints the prompt as the shell shows it, between P< and
+// >: bash's ${PS1@P}, zsh's (%%) flag (full prompt expansion, PROMPT_BANG
+// included).
+var hookPromptExpand = map[string]string{
+	"bash": `printf 'P<%s>\n' "${PS1@P}"`,
+	"zsh":  `print -r -- "P<${(%%)PROMPT}>"`,
+}
+
+// segmentColor tells the color of the segment in an expanded prompt: red,
+// yellow or "" (none).
+func segmentColor(dialect, prompt string) string {
+	sgr := map[string]map[string]string{
+		"bash": {"yellow": "\x01\x1b[33m\x02", "red": "\x01\x1b[31m\x02"},
+		"zsh":  {"yellow": "\x1b[33m", "red": "\x1b[31m"},
+	}
+	for c, seq := range sgr[dialect] {
+		if strings.HasPrefix(prompt, seq) {
+			return c
+		}
+	}
+	return ""
+}
+
+// clockLoop is shell code that calls the hook until the clock reaches
+// $__t_until, writing to $__T_LOG, for each call, "B <clock before>", then
+// "A <clock after> <expanded prompt>". The binary the hook may run writes
+// CALL to the same file, in between.
+func clockLoop(dialect string) string {
+	expand := map[string]string{
+		"bash": `"${PS1@P}"`,
+		"zsh":  `"${(%%)PROMPT}"`,
+	}
+	return "while :; do\n" +
+		"    __t_b=$EPOCHSECONDS\n" +
+		"    printf 'B %s\\n' \"$__t_b\" >>\"$__T_LOG\"\n" +
+		"    " + hookCall[dialect] + "\n" +
+		"    printf 'A %s %s\\n' \"$EPOCHSECONDS\" " + expand[dialect] + " >>\"$__T_LOG\"\n" +
+		"    if (( __t_b >= __t_until )); then break; fi\n" +
+		"    sleep 0.1\n" +
+		"done\n"
+}
+
+// hookCallLog is one hook call of clockLoop's log.
+type hookCallLog struct {
+	before, after int64
+	prompt        string
+	calls         int // CALL lines during this hook call
+}
+
+func parseClockLog(t *testing.T, log string) []hookCallLog {
+	t.Helper()
+	var out []hookCallLog
+	for _, line := range strings.Split(strings.TrimSuffix(log, "\n"), "\n") {
+		switch {
+		case line == "CALL":
+			if len(out) == 0 {
+				t.Fatalf("the binary ran before the first hook call:\n%s", log)
+			}
+			out[len(out)-1].calls++
+		case strings.HasPrefix(line, "B "):
+			b, err := strconv.ParseInt(line[2:], 10, 64)
+			if err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			out = append(out, hookCallLog{before: b, after: -1})
+		case strings.HasPrefix(line, "A ") && len(out) > 0:
+			n, prompt, _ := strings.Cut(line[2:], " ")
+			a, err := strconv.ParseInt(n, 10, 64)
+			if err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			out[len(out)-1].after, out[len(out)-1].prompt = a, prompt
+		default:
+			t.Fatalf("log line %q", line)
+		}
+	}
+	if len(out) == 0 || out[len(out)-1].after < 0 {
+		t.Fatalf("log incomplete:\n%s", log)
+	}
+	return out
+}
+
+// TestHookDeadlines checks the moments the hook acts on while the
+// variables stay the same (its fast path then only compares them and reads
+// the clock): the refresh starts at the first prompt from 300 s before the
+// expiry on, not earlier, and the segment turns red at the first prompt
+// from the expiry on.
+func TestHookDeadlines(t *testing.T) {
+	for _, s := range append(specsFor("bash"), specsFor("zsh")...) {
+		s := s
+		t.Run(s.name+"/refresh-at-expiry-300", func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			log := filepath.Join(dir, "log")
+			bin := fakeScript(t, dir, "aws-runas",
+				"echo CALL >>\"$__T_LOG\"\nprintf 'export AWS_SESSION_EXPIRATION_UNIX=%s\\n' \"$__T_NEW\"\n")
+			code, err := Init(mustDialect(t, s.dialect), InitOptions{Prompt: true, Refresh: true, Binary: bin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			script := "eval \"$__T_CODE\"\n" +
+				// The refresh is due 2 s from now.
+				"__t_exp=$((EPOCHSECONDS + 302)) __t_until=$((EPOCHSECONDS + 2))\n" +
+				"export AWS_RUNAS_PROFILE=prod AWS_RUNAS_ASSUMED_ROLE_ARN=arn AWS_SESSION_EXPIRATION_UNIX=$__t_exp\n" +
+				"export __T_NEW=$((__t_exp + 3600))\n" +
+				clockLoop(s.dialect) +
+				// Once more: the new expiry is far.
+				hookCall[s.dialect] + "\n" +
+				"printf '%s %s\\n' \"$__t_exp\" \"$AWS_SESSION_EXPIRATION_UNIX\" >\"$__T_DIR/exp\"\n"
+			r := runSpec(t, s, script, append(baseEnv(t), "__T_CODE="+code, "__T_LOG="+log, "__T_DIR="+dir))
+			wantClean(t, r)
+			b, _ := os.ReadFile(filepath.Join(dir, "exp"))
+			var exp, newExp int64
+			if _, err := fmt.Sscan(string(b), &exp, &newExp); err != nil {
+				t.Fatalf("exp file %q: %v", b, err)
+			}
+			if newExp != exp+3600 {
+				t.Errorf("expiry %d after the refresh, want %d", newExp, exp+3600)
+			}
+			lb, _ := os.ReadFile(log)
+			due, total := exp-300, 0
+			for i, c := range parseClockLog(t, string(lb)) {
+				total += c.calls
+				switch {
+				case c.calls > 0 && c.after < due:
+					t.Errorf("call %d (clock %d..%d) refreshed before %d, 300 s before the expiry", i, c.before, c.after, due)
+				case c.before >= due && total == 0:
+					t.Errorf("call %d (clock %d) did not refresh, due at %d", i, c.before, due)
+				}
+				if segmentColor(s.dialect, c.prompt) != "yellow" {
+					t.Errorf("call %d: prompt %q, want the segment in yellow", i, c.prompt)
+				}
+			}
+			if total != 1 {
+				t.Errorf("the binary ran %d times, want once:\n%s", total, lb)
+			}
+		})
+		t.Run(s.name+"/red-at-expiry", func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			log := filepath.Join(dir, "log")
+			// Near the expiry the refresh runs once and fails: the
+			// variables stay as they are, and the segment still turns red.
+			bin := fakeScript(t, dir, "aws-runas", "echo CALL >>\"$__T_LOG\"\nexit 1\n")
+			code, err := Init(mustDialect(t, s.dialect), InitOptions{Prompt: true, Refresh: true, Binary: bin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			script := "eval \"$__T_CODE\"\n" +
+				"__t_until=$((EPOCHSECONDS + 2))\n" +
+				"export AWS_RUNAS_PROFILE=prod AWS_RUNAS_ASSUMED_ROLE_ARN=arn AWS_SESSION_EXPIRATION_UNIX=$__t_until\n" +
+				clockLoop(s.dialect) +
+				strings.Repeat(hookCall[s.dialect]+"\n", 2) +
+				"printf '%s\\n' \"$__t_until\" >\"$__T_DIR/exp\"\n"
+			r := runSpec(t, s, script, append(baseEnv(t), "__T_CODE="+code, "__T_LOG="+log, "__T_DIR="+dir))
+			wantClean(t, r)
+			b, _ := os.ReadFile(filepath.Join(dir, "exp"))
+			exp, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+			if err != nil {
+				t.Fatalf("exp file %q: %v", b, err)
+			}
+			lb, _ := os.ReadFile(log)
+			calls := parseClockLog(t, string(lb))
+			total := 0
+			for i, c := range calls {
+				total += c.calls
+				got := segmentColor(s.dialect, c.prompt)
+				switch {
+				case c.after < exp && got != "yellow":
+					t.Errorf("call %d (clock %d..%d, expiry %d): prompt %q, want yellow", i, c.before, c.after, exp, c.prompt)
+				case c.before >= exp && got != "red":
+					t.Errorf("call %d (clock %d, expiry %d): prompt %q, want red", i, c.before, exp, c.prompt)
+				}
+			}
+			if calls[0].calls != 1 || total != 1 {
+				t.Errorf("the binary ran %d times (%d at the first prompt), want once, at the first prompt:\n%s", total, calls[0].calls, lb)
+			}
+		})
+	}
+}
+
+// TestHookFollowsChanges checks that the hook's fast path gives way to each
+// change that matters, at the next prompt: the variables (the profile's
+// case only, a '/' that moves from the role to the profile), a theme that
+// rebuilds PS1/PROMPT or turns PROMPT_SUBST off, zsh's PROMPT_BANG.
+func TestHookFollowsChanges(t *testing.T) {
+	now := time.Now().Unix()
+	far := strconv.FormatInt(now+3600, 10)
+	past := strconv.FormatInt(now-1, 10)
+	type step struct {
+		set     string // shell code, before the hook runs
+		prompt  string // the expanded prompt, colors removed
+		color   string
+		dialect string // only for this dialect
+	}
+	steps := []step{
+		{set: "export AWS_RUNAS_PROFILE=prod AWS_RUNAS_ASSUMED_ROLE_ARN=arn AWS_SESSION_EXPIRATION_UNIX=" + far, prompt: "(AWS:prod) user> ", color: "yellow"},
+		{set: ":", prompt: "(AWS:prod) user> ", color: "yellow"},
+		{set: "AWS_RUNAS_PROFILE=staging", prompt: "(AWS:staging) user> ", color: "yellow"},
+		// nocasematch (bash-options) must not take one for the other.
+		{set: "AWS_RUNAS_PROFILE=STAGING", prompt: "(AWS:STAGING) user> ", color: "yellow"},
+		{set: "unset -v AWS_RUNAS_ASSUMED_ROLE_ARN", prompt: "(AWS) user> ", color: "yellow"},
+		// profile/role/expiry joined with '/' would read the same here and
+		// in the next step.
+		{set: "AWS_RUNAS_PROFILE=a AWS_RUNAS_ASSUMED_ROLE_ARN=b/", prompt: "(AWS:a) user> ", color: "yellow"},
+		{set: "AWS_RUNAS_PROFILE=a/b; unset -v AWS_RUNAS_ASSUMED_ROLE_ARN", prompt: "(AWS) user> ", color: "yellow"},
+		{set: "AWS_RUNAS_ASSUMED_ROLE_ARN=arn AWS_SESSION_EXPIRATION_UNIX=" + past, prompt: "(AWS:a/b) user> ", color: "red"},
+		{set: "AWS_SESSION_EXPIRATION_UNIX=0" + far, prompt: "(AWS:a/b) user> ", color: "yellow"},
+		{set: "AWS_SESSION_EXPIRATION_UNIX=garbage", prompt: "(AWS:a/b) user> ", color: "red"},
+		{set: "AWS_SESSION_EXPIRATION_UNIX=" + far, prompt: "(AWS:a/b) user> ", color: "yellow"},
+		// A theme builds the prompt afresh: the segment comes back, once.
+		{set: "PS1='theme> '", prompt: "(AWS:a/b) theme> ", color: "yellow", dialect: "bash"},
+		{set: "PROMPT='theme> '", prompt: "(AWS:a/b) theme> ", color: "yellow", dialect: "zsh"},
+		{set: ":", prompt: "(AWS:a/b) theme> ", color: "yellow"},
+		{set: "unsetopt PROMPT_SUBST", prompt: "(AWS:a/b) theme> ", color: "yellow", dialect: "zsh"},
+		// zsh: the escaping of ! follows PROMPT_BANG, % PROMPT_PERCENT.
+		{set: "AWS_RUNAS_PROFILE='x!%y'", prompt: "(AWS:x!%y) theme> ", color: "yellow"},
+		{set: "setopt PROMPT_BANG", prompt: "(AWS:x!%y) theme> ", color: "yellow", dialect: "zsh"},
+		{set: "unsetopt PROMPT_BANG", prompt: "(AWS:x!%y) theme> ", color: "yellow", dialect: "zsh"},
+		{set: "unset -v AWS_RUNAS_PROFILE", prompt: "theme> "},
+	}
+	for _, s := range append(specsFor("bash"), specsFor("zsh")...) {
+		s := s
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			code, err := Init(mustDialect(t, s.dialect), InitOptions{Prompt: true, Refresh: true, Binary: "/nonexistent/aws-runas"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sc strings.Builder
+			sc.WriteString("PS1='user> '\neval \"$__T_CODE\"\n")
+			var want []step
+			for _, st := range steps {
+				if st.dialect != "" && st.dialect != s.dialect {
+					continue
+				}
+				want = append(want, st)
+				sc.WriteString(st.set + "\n" + hookCall[s.dialect] + "\n" + hookPromptExpand[s.dialect] + "\n")
+			}
+			if s.dialect == "zsh" {
+				sc.WriteString("if [[ -o PROMPT_SUBST ]]; then echo subst=on; fi\n")
+			}
+			r := runSpec(t, s, sc.String(), append(baseEnv(t), "__T_CODE="+code))
+			wantClean(t, r)
+			got := regexp.MustCompile(`P<([^>]*>[^>]*)>\n`).FindAllStringSubmatch(r.stdout, -1)
+			if len(got) != len(want) {
+				t.Fatalf("%d prompts, want %d:\n%q", len(got), len(want), r.stdout)
+			}
+			for i, w := range want {
+				if plain := ansi.ReplaceAllString(got[i][1], ""); plain != w.prompt {
+					t.Errorf("after %q: prompt %q, want %q", w.set, plain, w.prompt)
+				}
+				if c := segmentColor(s.dialect, got[i][1]); c != w.color {
+					t.Errorf("after %q: segment color %q, want %q (%q)", w.set, c, w.color, got[i][1])
+				}
+			}
+			if s.dialect == "zsh" && !strings.Contains(r.stdout, "subst=on\n") {
+				t.Errorf("PROMPT_SUBST is off after the hook")
+			}
+		})
 	}
 }
 
