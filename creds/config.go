@@ -443,6 +443,9 @@ func (c *Config) ResolveWith(name string, adjust func(*Profile)) (*Chain, error)
 	for {
 		seen = append(seen, p.Name)
 		if p.RoleARN == "" {
+			if p.federated() && !p.fromProject {
+				return nil, fmt.Errorf("profile %q (%s) signs in at an identity provider but has no role_arn: set role_arn to the role to assume", p.Name, p.where)
+			}
 			if p.fromProject {
 				return nil, fmt.Errorf("profile %q in %s has no role_arn: a project's aws_config may only define roles", p.Name, p.where)
 			}

@@ -204,3 +204,10 @@ func names(ps []*Profile) []string {
 	}
 	return out
 }
+
+func TestFederatedProfileNeedsRoleARN(t *testing.T) {
+	c := load(t, writeFiles(t, "[profile sso]\nsaml_auth_url = https://idp.example.com/sso\n", ""))
+	if _, err := c.Resolve("sso"); err == nil || !strings.Contains(err.Error(), "has no role_arn") {
+		t.Errorf("error = %v", err)
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -440,12 +439,15 @@ func (j *job) samlPassword(ctx context.Context, c *samlConfig) (string, error) {
 	return pw, nil
 }
 
-var samlCodeRE = regexp.MustCompile(`^[0-9]{6,8}$`)
+// isSAMLCode: an IdP's one-time code is 6 to 8 digits.
+func isSAMLCode(s string) bool {
+	return len(s) >= 6 && len(s) <= 8 && strings.Trim(s, "0123456789") == ""
+}
 
 // samlCode is -o's code, else one asked for at the terminal.
 func (j *job) samlCode(ctx context.Context, c *samlConfig) (string, error) {
 	if j.req.OTP != "" {
-		if !samlCodeRE.MatchString(j.req.OTP) {
+		if !isSAMLCode(j.req.OTP) {
 			return "", errors.New("the one-time code given with -o must be 6 to 8 digits")
 		}
 		return j.req.OTP, nil

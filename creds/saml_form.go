@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -48,13 +49,20 @@ const (
 	formAuto     // nothing to fill: a page that submits itself
 )
 
+// The patterns that recognise form fields are compiled on first use, not at
+// start-up: every run of aws-runas would pay for them otherwise (see the
+// Performance section of README.md), and only form sign-ins use them.
 var (
-	userFieldRE = regexp.MustCompile(`(?i)user|login|e-?mail|identifier|loginfmt|principal|account|^uid$`)
-	codeFieldRE = regexp.MustCompile(`(?i)otp|totp|code|token|passcode|one-time|mfa|2fa|verif|^pin$`)
-	rememberRE  = regexp.MustCompile(`(?i)remember|keep|persist|stay`)
+	userFieldRE = lazyRegexp(`(?i)user|login|e-?mail|identifier|loginfmt|principal|account|^uid$`)
+	codeFieldRE = lazyRegexp(`(?i)otp|totp|code|token|passcode|one-time|mfa|2fa|verif|^pin$`)
+	rememberRE  = lazyRegexp(`(?i)remember|keep|persist|stay`)
 	// Elements whose text is the IdP's message after a failed step.
-	messageRE = regexp.MustCompile(`(?i)error|alert|warning|invalid|feedback|message`)
+	messageRE = lazyRegexp(`(?i)error|alert|warning|invalid|feedback|message`)
 )
+
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
+}
 
 func textLike(typ string) bool {
 	switch typ {
@@ -133,7 +141,7 @@ func parseHTMLForms(base *url.URL, body []byte) (forms []*htmlForm, message stri
 			case atom.Script, atom.Style, atom.Template:
 				return
 			}
-			if message == "" && n.DataAtom != atom.Form && n.DataAtom != atom.Input && (messageRE.MatchString(htmlAttr(n, "class")) || messageRE.MatchString(htmlAttr(n, "id")) || htmlAttr(n, "role") == "alert") {
+			if message == "" && n.DataAtom != atom.Form && n.DataAtom != atom.Input && (messageRE().MatchString(htmlAttr(n, "class")) || messageRE().MatchString(htmlAttr(n, "id")) || htmlAttr(n, "role") == "alert") {
 				message = nodeText(n)
 			}
 		}
@@ -202,11 +210,11 @@ func (x *formField) matches(re *regexp.Regexp) bool {
 }
 
 func (x *formField) isCode() bool {
-	return x.autocomplete == "one-time-code" || x.matches(codeFieldRE) && !x.matches(userFieldRE)
+	return x.autocomplete == "one-time-code" || x.matches(codeFieldRE()) && !x.matches(userFieldRE())
 }
 
 func (x *formField) isUser() bool {
-	return x.autocomplete == "username" || x.autocomplete == "email" || x.matches(userFieldRE) && !x.isCode()
+	return x.autocomplete == "username" || x.autocomplete == "email" || x.matches(userFieldRE()) && !x.isCode()
 }
 
 // roles finds the fields a sign-in fills in.
@@ -292,7 +300,7 @@ func (f *htmlForm) values(fill map[*formField]string) url.Values {
 		}
 		switch x.typ {
 		case "checkbox", "radio":
-			if x.checked || x.typ == "checkbox" && x.matches(rememberRE) {
+			if x.checked || x.typ == "checkbox" && x.matches(rememberRE()) {
 				// "Remember me": the longer the IdP's session, the longer
 				// sign-ins need no password.
 				v.Add(x.name, or(x.value, "on"))

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Package e2e tests the built aws-runas binary as a user meets it: through
 // real shells, the real AWS CLI and real terminals, against the project's
 // STS test server.
@@ -150,9 +152,21 @@ func baseEnv(home, url string) []string {
 	return env
 }
 
+// TestScripts runs the scripts of testdata/script but for the sign-on ones,
+// which TestSAMLScripts and TestOIDC run with their identity providers.
 func TestScripts(t *testing.T) {
+	all, err := filepath.Glob("testdata/script/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, f := range all {
+		if base := filepath.Base(f); !strings.HasPrefix(base, "saml_") && !strings.HasPrefix(base, "oidc_") {
+			files = append(files, f)
+		}
+	}
 	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
+		Files:               files,
 		RequireExplicitExec: true,
 		Setup: func(e *testscript.Env) error {
 			home := filepath.Join(e.WorkDir, "home")

@@ -967,7 +967,8 @@ func TestHookDeadlines(t *testing.T) {
 // TestHookFollowsChanges checks that the hook's fast path gives way to each
 // change that matters, at the next prompt: the variables (the profile's
 // case only, a '/' that moves from the role to the profile), a theme that
-// rebuilds PS1/PROMPT or turns PROMPT_SUBST off, zsh's PROMPT_BANG.
+// rebuilds PS1/PROMPT (with a '*' in it) or turns PROMPT_SUBST off, zsh's
+// PROMPT_BANG.
 func TestHookFollowsChanges(t *testing.T) {
 	now := time.Now().Unix()
 	far := strconv.FormatInt(now+3600, 10)
@@ -994,17 +995,22 @@ func TestHookFollowsChanges(t *testing.T) {
 		{set: "AWS_SESSION_EXPIRATION_UNIX=garbage", prompt: "(AWS:a/b) user> ", color: "red"},
 		{set: "AWS_SESSION_EXPIRATION_UNIX=" + far, prompt: "(AWS:a/b) user> ", color: "yellow"},
 		// A theme builds the prompt afresh: the segment comes back, once.
-		{set: "PS1='theme> '", prompt: "(AWS:a/b) theme> ", color: "yellow", dialect: "bash"},
-		{set: "PROMPT='theme> '", prompt: "(AWS:a/b) theme> ", color: "yellow", dialect: "zsh"},
-		{set: ":", prompt: "(AWS:a/b) theme> ", color: "yellow"},
-		{set: "unsetopt PROMPT_SUBST", prompt: "(AWS:a/b) theme> ", color: "yellow", dialect: "zsh"},
+		{set: "PS1='theme*> '", prompt: "(AWS:a/b) theme*> ", color: "yellow", dialect: "bash"},
+		{set: "PROMPT='theme*> '", prompt: "(AWS:a/b) theme*> ", color: "yellow", dialect: "zsh"},
+		{set: ":", prompt: "(AWS:a/b) theme*> ", color: "yellow"},
+		{set: "unsetopt PROMPT_SUBST", prompt: "(AWS:a/b) theme*> ", color: "yellow", dialect: "zsh"},
 		// zsh: the escaping of ! follows PROMPT_BANG, % PROMPT_PERCENT.
-		{set: "AWS_RUNAS_PROFILE='x!%y'", prompt: "(AWS:x!%y) theme> ", color: "yellow"},
-		{set: "setopt PROMPT_BANG", prompt: "(AWS:x!%y) theme> ", color: "yellow", dialect: "zsh"},
-		{set: "unsetopt PROMPT_BANG", prompt: "(AWS:x!%y) theme> ", color: "yellow", dialect: "zsh"},
-		{set: "unset -v AWS_RUNAS_PROFILE", prompt: "theme> "},
+		{set: "AWS_RUNAS_PROFILE='x!%y'", prompt: "(AWS:x!%y) theme*> ", color: "yellow"},
+		{set: "setopt PROMPT_BANG", prompt: "(AWS:x!%y) theme*> ", color: "yellow", dialect: "zsh"},
+		{set: "unsetopt PROMPT_BANG", prompt: "(AWS:x!%y) theme*> ", color: "yellow", dialect: "zsh"},
+		{set: "unset -v AWS_RUNAS_PROFILE", prompt: "theme*> "},
 	}
-	for _, s := range append(specsFor("bash"), specsFor("zsh")...) {
+	specs := append(specsFor("bash"), specsFor("zsh")...)
+	// The zsh hook's fast path runs under the user's options: these would
+	// glob PROMPT's text ('*') or split a value, were it not quoted.
+	specs = append(specs, shellSpec{"zsh-glob", "zsh", "zsh", []string{"-f", "-eu", "-c"},
+		"setopt GLOB_ASSIGN GLOB_SUBST EXTENDED_GLOB NO_CASE_GLOB KSH_ARRAYS\nIFS=onf\n"})
+	for _, s := range specs {
 		s := s
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()

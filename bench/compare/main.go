@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command compare measures aws-runas's warm path against the cost of
 // starting a Go process at all (issue #5). It is what scripts/bench runs.
 //
