@@ -97,10 +97,15 @@ type Profile struct {
 	WebIdentityTokenFile   string
 
 	fromProject bool
-	// where is the profile, for error messages: a string ("command line",
+	// where is the profile, for error messages: a place ("command line",
 	// a file's path) or a location, whose line is counted only when shown.
-	where any
+	where fmt.Stringer
 }
+
+// place is a where that is known as text: "command line", or a file.
+type place string
+
+func (p place) String() string { return string(p) }
 
 // Config is the set of profiles of the located files.
 type Config struct {
@@ -198,7 +203,7 @@ func (c *Config) userProfile(name string) (*Profile, error) {
 		return nil, c.unknownProfile(name)
 	}
 	if p == nil {
-		p = &Profile{Name: name, where: c.credentials.path}
+		p = &Profile{Name: name, where: place(c.credentials.path)}
 	}
 	// The credentials file holds the keys; other settings there only fill
 	// in what the config file left out.

@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -22,7 +21,7 @@ type iniFile struct {
 	path  string
 	data  []byte
 	heads []iniHead
-	// mapped: data is a memory map of path (mapFile), which the file can
+	// mapped: data is a memory map of path (readFile), which the file can
 	// shrink under, so every read of data goes through guard.
 	mapped bool
 }
@@ -48,26 +47,26 @@ const mapMin = 256 << 10
 // readINI reads path. A file that does not exist is an empty file, as for
 // the AWS CLI; any other read error is reported.
 func readINI(path string) (*iniFile, error) {
-	if data := mapFile(path); data != nil {
-		f := &iniFile{path: path, data: data, mapped: true}
-		// The mapping lives as long as f: a Profile's location may need it
-		// for an error message at any time, and the process is short-lived.
-		// Unmapping when f is garbage keeps a long-lived caller (tests,
-		// benchmarks) from piling up mappings without a Close to remember.
-		runtime.AddCleanup(f, unmap, data)
-		if err := f.guard(f.index); err != nil {
-			return nil, err
-		}
-		return f, nil
-	}
-	data, err := os.ReadFile(path)
+	data, mapped, err := readFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return &iniFile{path: path}, nil
 		}
 		return nil, err
 	}
-	return parseINI(path, data)
+	if !mapped {
+		return parseINI(path, data)
+	}
+	f := &iniFile{path: path, data: data, mapped: true}
+	// The mapping lives as long as f: a Profile's location may need it for
+	// an error message at any time, and the process is short-lived anyway.
+	// Unmapping once f is garbage spares a long-lived caller (tests,
+	// benchmarks) a pile of mappings, without a Close to remember.
+	runtime.AddCleanup(f, unmap, data)
+	if err := f.guard(f.index); err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // parseINI indexes the section headers of data. Lines outside any section
@@ -134,14 +133,17 @@ func (f *iniFile) addHead(ls, pos, next int) error {
 	if n := len(f.heads); n > 0 {
 		f.heads[n-1].end = ls
 	}
-	// bytes.TrimSpace, split in two to learn where the name starts.
 	inner := text[1 : len(text)-1]
-	left := bytes.TrimLeftFunc(inner, unicode.IsSpace)
-	name := bytes.TrimRightFunc(left, unicode.IsSpace)
+	name := bytes.TrimSpace(inner)
 	if err := checkBytes(name); err != nil {
 		return f.errorf(ls, "section name: %v", err)
 	}
-	nameOff := pos + 1 + len(inner) - len(left)
+	// TrimSpace returns a subslice of inner (which starts at pos+1), so
+	// the capacities tell how much it trimmed off the front.
+	nameOff := pos + 1
+	if len(name) > 0 {
+		nameOff += cap(inner) - cap(name)
+	}
 	f.heads = append(f.heads, iniHead{nameOff: nameOff, nameEnd: nameOff + len(name), start: next, end: len(f.data)})
 	return nil
 }
@@ -271,6 +273,9 @@ func checkBytes(b []byte) error {
 // lineAt is the number of the line that holds offset off.
 func (f *iniFile) lineAt(off int) (line int) {
 	_ = f.guard(func() error {
+		// An offset taken before guard read a shrunken file again may lie
+		// past its new end: the line is wrong then, but not a panic.
+		off = min(off, len(f.data))
 		line = bytes.Count(f.data[:off], []byte{'\n'}) + 1
 		return nil
 	})
@@ -339,10 +344,9 @@ func tryFault(fn func() error) (err error, faulted bool) {
 		if faulted {
 			// A memory fault's panic value has an Addr method; pass any
 			// other panic on.
-			if r := recover(); r != nil {
-				if _, ok := r.(interface{ Addr() uintptr }); !ok {
-					panic(r)
-				}
+			r := recover()
+			if _, ok := r.(interface{ Addr() uintptr }); !ok {
+				panic(r)
 			}
 		}
 	}()

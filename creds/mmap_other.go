@@ -2,8 +2,13 @@
 
 package creds
 
-// mapFile maps nothing here: files are read (on Windows, a mapped file
-// could not be replaced or deleted while aws-runas runs).
-func mapFile(string) []byte { return nil }
+import "os"
+
+// readFile reads path; it maps nothing here (on Windows a mapped file could
+// not be replaced or deleted while aws-runas runs).
+func readFile(path string) (data []byte, mapped bool, err error) {
+	data, err = os.ReadFile(path)
+	return data, false, err
+}
 
 func unmap([]byte) {}

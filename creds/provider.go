@@ -112,7 +112,7 @@ func (p *Provider) chain(req Request) (*Chain, error) {
 	if !isRoleARN(name) {
 		return nil, fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", name)
 	}
-	t := &Profile{Name: name, RoleARN: name, where: "command line"}
+	t := &Profile{Name: name, RoleARN: name, where: place("command line")}
 	p.applySSO(t, req.SSO, true)
 	if t.federated() {
 		base := *t
@@ -123,7 +123,7 @@ func (p *Provider) chain(req Request) (*Chain, error) {
 		return nil, fmt.Errorf("role ARN %s is assumed with the default profile: %w", name, err)
 	}
 	def := ch.Target()
-	ch.Roles = append(ch.Roles, &Profile{Name: name, RoleARN: name, Region: def.Region, MFASerial: def.MFASerial, EndpointURL: def.EndpointURL, where: "command line"})
+	ch.Roles = append(ch.Roles, &Profile{Name: name, RoleARN: name, Region: def.Region, MFASerial: def.MFASerial, EndpointURL: def.EndpointURL, where: place("command line")})
 	return ch, nil
 }
 
