@@ -6,7 +6,7 @@ import (
 )
 
 // bashDialect is GNU bash, 3.2 (macOS) and up. Its quoting is posixQuote;
-// its templates are templates/bash.tmpl.
+// its templates are templates/bash.{export,init}.tmpl.
 type bashDialect struct{}
 
 func init() { register(bashDialect{}) }

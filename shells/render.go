@@ -9,8 +9,10 @@ import (
 	"github.com/aws-runas/aws-runas/templates"
 )
 
-// parse loads d's template file with the functions every template may use.
-func parse(d Dialect) (*template.Template, error) {
+// parse loads d's template of one kind (templates/<shell>.<kind>.tmpl:
+// "export" or "init") with the functions every template may use. Print
+// mode, on the warm path, parses only its own few lines.
+func parse(d Dialect, kind string) (*template.Template, error) {
 	funcs := template.FuncMap{
 		"quote":    d.Quote,
 		"varname":  checkVarName,
@@ -19,16 +21,17 @@ func parse(d Dialect) (*template.Template, error) {
 		// binary, no user data (templates_test.go allows it without arguments only).
 		"completion": func() (string, error) { return completions.Script(d.Name()) },
 	}
-	return template.New(d.Name()).Funcs(funcs).ParseFS(templates.FS, d.Name()+".tmpl")
+	name := d.Name() + "." + kind + ".tmpl"
+	return template.New(name).Funcs(funcs).ParseFS(templates.FS, name)
 }
 
-func render(d Dialect, name string, data any) (string, error) {
-	t, err := parse(d)
+func render(d Dialect, kind string, data any) (string, error) {
+	t, err := parse(d, kind)
 	if err != nil {
 		return "", fmt.Errorf("%s template: %w", d.Name(), err)
 	}
 	var b bytes.Buffer
-	if err := t.ExecuteTemplate(&b, name, data); err != nil {
+	if err := t.Execute(&b, data); err != nil {
 		return "", err
 	}
 	return b.String(), nil

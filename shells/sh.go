@@ -6,7 +6,7 @@ import (
 )
 
 // shDialect is POSIX sh: dash, ksh, mksh, busybox ash, bash as sh. Its
-// quoting is posixQuote; its templates are templates/sh.tmpl.
+// quoting is posixQuote; its templates are templates/sh.{export,init}.tmpl.
 type shDialect struct{}
 
 func init() { register(shDialect{}) }

@@ -108,18 +108,18 @@ func TestTemplatesQuoteEveryValue(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 			continue
 		}
-		for _, name := range []string{"export", "init"} {
-			if trees[name] == nil {
-				t.Errorf("%s does not define %q", f, name)
-			}
+		if trees[f] == nil {
+			t.Errorf("%s: no template", f)
 		}
 		for _, b := range unsafeActions(trees) {
 			t.Errorf("%s: action writes a value not passed through quote, varname or funcname: %s", f, b)
 		}
 	}
 	for _, name := range Names() {
-		if !seen[name] {
-			t.Errorf("templates/%s.tmpl is missing", name)
+		for _, kind := range []string{"export", "init"} {
+			if !seen[name+"."+kind] {
+				t.Errorf("templates/%s.%s.tmpl is missing", name, kind)
+			}
 		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 )
 
 // zshDialect is zsh 5.0 and up. Its quoting is posixQuote; its templates are
-// templates/zsh.tmpl.
+// templates/zsh.{export,init}.tmpl.
 type zshDialect struct{}
 
 func init() { register(zshDialect{}) }

@@ -1,10 +1,12 @@
-// Package templates holds the shell code aws-runas prints, one text/template
-// file per shell, bundled into the binary.
+// Package templates holds the shell code aws-runas prints, text/template
+// files bundled into the binary, two per shell:
 //
-// Each file defines the same named templates:
+//	SHELL.export.tmpl  print mode: set .Set, remove .Unset (data: shells.Env)
+//	SHELL.init.tmpl    rc-file integration and subshell start-up (data: shells.InitOptions)
 //
-//	"export"  print mode: set .Set, remove .Unset (data: shells.Env)
-//	"init"    rc-file integration and subshell start-up (data: shells.InitOptions)
+// Print mode runs on every warm call and parses only its own few lines;
+// the init file, with the comments that explain each shell rule, is parsed
+// only by `aws-runas init` and the subshell.
 //
 // text/template escapes nothing: every value must pass through the shell's
 // `quote` (or `varname`/`funcname`) function. shells/templates_test.go walks
