@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,27 +106,8 @@ func (c *Cache) load(kind cacheKind, name string, now time.Time) *entry {
 		return nil
 	}
 	p := c.path(kind, name, ".json")
-	f, err := os.Open(p)
-	if err != nil {
-		if !os.IsNotExist(err) {
-			c.debug("cache %s: %v", p, err)
-		}
-		return nil
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		c.debug("cache %s: not a regular file, ignored", p)
-		return nil
-	}
-	if why := notPrivate(fi); why != "" {
-		c.debug("cache %s: %s, ignored", p, why)
-		return nil
-	}
 	var e entry
-	dec := json.NewDecoder(f)
-	if err := dec.Decode(&e); err != nil {
-		c.debug("cache %s: corrupt (%v), ignored", p, err)
+	if !readPrivateJSON(p, &e, c.debug) {
 		return nil
 	}
 	switch {
@@ -140,6 +122,34 @@ func (c *Cache) load(kind cacheKind, name string, now time.Time) *entry {
 		return nil
 	}
 	return &e
+}
+
+// readPrivateJSON decodes the JSON file at path into v, unless it cannot be
+// trusted: missing, unreadable, not a regular file, not private to this
+// user, larger than 1 MiB, or corrupt. debug is told why.
+func readPrivateJSON(path string, v any, debug func(format string, args ...any)) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			debug("%s: %v", path, err)
+		}
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		debug("%s: not a regular file, ignored", path)
+		return false
+	}
+	if why := notPrivate(fi); why != "" {
+		debug("%s: %s, ignored", path, why)
+		return false
+	}
+	if err := json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(v); err != nil {
+		debug("%s: corrupt (%v), ignored", path, err)
+		return false
+	}
+	return true
 }
 
 // store writes e atomically: a private temporary file in the same

@@ -239,26 +239,8 @@ func (c *oidcClient) load() *oidcTokenFile {
 		return nil
 	}
 	p := cache.path(oidcKind, c.cacheName(), ".json")
-	f, err := os.Open(p)
-	if err != nil {
-		if !os.IsNotExist(err) {
-			cache.debug("cache %s: %v", p, err)
-		}
-		return nil
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		cache.debug("cache %s: not a regular file, ignored", p)
-		return nil
-	}
-	if why := notPrivate(fi); why != "" {
-		cache.debug("cache %s: %s, ignored", p, why)
-		return nil
-	}
 	var t oidcTokenFile
-	if err := json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(&t); err != nil {
-		cache.debug("cache %s: corrupt (%v), ignored", p, err)
+	if !readPrivateJSON(p, &t, cache.debug) {
 		return nil
 	}
 	if t.Version != cacheVersion || t.Issuer != c.issuer || t.ClientID != c.clientID || t.IDToken == "" {

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"golang.org/x/term"
 )
 
 // TerminalPrompt asks for an MFA code on the controlling terminal, never on
@@ -76,4 +79,14 @@ func TerminalChoose(ctx context.Context, prompt string, options []string) (int, 
 		}
 	}
 	return 0, errors.New("no valid choice made")
+}
+
+// readPassword reads a line with echo off; the terminal's mode is restored
+// even when the read fails.
+func readPassword(in io.Reader) ([]byte, error) {
+	f, ok := in.(*os.File)
+	if !ok {
+		return nil, os.ErrInvalid
+	}
+	return term.ReadPassword(int(f.Fd()))
 }

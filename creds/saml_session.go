@@ -109,25 +109,12 @@ func (j *samlJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 // load reads the cookies of the file at path into the jar. A file that is
 // missing, not private, corrupt or of another version is ignored.
 func (j *samlJar) load(path string, debug func(string, ...any)) {
-	f, err := os.Open(path)
-	if err != nil {
-		if !os.IsNotExist(err) {
-			debug("IdP session %s: %v", path, err)
-		}
-		return
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		return
-	}
-	if why := notPrivate(fi); why != "" {
-		debug("IdP session %s: %s, ignored", path, why)
-		return
-	}
 	var sf samlSessionFile
-	if err := json.NewDecoder(io.LimitReader(f, 1<<20)).Decode(&sf); err != nil || sf.Version != samlSessionVersion {
-		debug("IdP session %s: corrupt or of another version, ignored", path)
+	if !readPrivateJSON(path, &sf, debug) {
+		return
+	}
+	if sf.Version != samlSessionVersion {
+		debug("IdP session %s: of another version, ignored", path)
 		return
 	}
 	now := j.now()

@@ -5,8 +5,6 @@ package creds
 import (
 	"io"
 	"os"
-
-	"golang.org/x/term"
 )
 
 func openTTY() (in io.Reader, out io.Writer, closeTTY func(), err error) {
@@ -15,14 +13,4 @@ func openTTY() (in io.Reader, out io.Writer, closeTTY func(), err error) {
 		return nil, nil, nil, err
 	}
 	return f, f, func() { f.Close() }, nil
-}
-
-// readPassword reads a line with echo off; the terminal's mode is restored
-// even when the read fails.
-func readPassword(in io.Reader) ([]byte, error) {
-	f, ok := in.(*os.File)
-	if !ok {
-		return nil, os.ErrInvalid
-	}
-	return term.ReadPassword(int(f.Fd()))
 }

@@ -5,8 +5,6 @@ package creds
 import (
 	"io"
 	"os"
-
-	"golang.org/x/term"
 )
 
 // The console's own input and output, whatever stdin and stdout are.
@@ -21,12 +19,4 @@ func openTTY() (in io.Reader, out io.Writer, closeTTY func(), err error) {
 		return nil, nil, nil, err
 	}
 	return i, o, func() { i.Close(); o.Close() }, nil
-}
-
-func readPassword(in io.Reader) ([]byte, error) {
-	f, ok := in.(*os.File)
-	if !ok {
-		return nil, os.ErrInvalid
-	}
-	return term.ReadPassword(int(f.Fd()))
 }
