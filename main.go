@@ -153,8 +153,8 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	if inv.req.RoleDuration, err = parseDuration("-a", o.RoleDuration, creds.RoleBounds); err != nil {
 		return nil, "", err
 	}
-	if o.OTP != "" && !isMFACode(o.OTP) {
-		return nil, "", usagef("-o: an MFA code is 6 digits")
+	if o.OTP != "" && !isOTP(o.OTP) {
+		return nil, "", usagef("-o: a one-time code is 6 to 8 digits")
 	}
 	return inv, "", nil
 }
@@ -219,8 +219,10 @@ func fmtDuration(d time.Duration) string {
 	return strings.TrimSuffix(strings.TrimSuffix(d.String(), "0s"), "0m")
 }
 
-func isMFACode(s string) bool {
-	if len(s) != 6 {
+// isOTP accepts the one-time codes of every flow: an AWS MFA device's 6
+// digits (checked again by the IAM flows), up to the 8 of some IdPs' tokens.
+func isOTP(s string) bool {
+	if len(s) < 6 || len(s) > 8 {
 		return false
 	}
 	for _, c := range s {

@@ -52,7 +52,9 @@ func (a *app) run(inv *invocation) error {
 		return nil
 	}
 	prov := &creds.Provider{Config: cfg, Cache: &creds.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug}
-	if !o.NonInteractive {
+	if o.NonInteractive {
+		prov.Cache.Wait = nonInteractiveLockWait
+	} else {
 		prov.Prompt, prov.Password, prov.Choose = creds.TerminalPrompt, creds.TerminalPassword, creds.TerminalChoose
 	}
 	if o.Expiration {
@@ -234,6 +236,11 @@ func firstOf(ss ...string) string {
 	return ""
 }
 
+// nonInteractiveLockWait bounds how long --non-interactive (the prompt
+// hook, scripts) waits for a run that holds the lock, perhaps at its MFA
+// prompt in another terminal.
+const nonInteractiveLockWait = 5 * time.Second
+
 // allVars are the variables of contract §4 that aws-runas sets.
 var allVars = []string{
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
@@ -286,12 +293,14 @@ func sets(env shells.Env, name string) bool {
 	return false
 }
 
-// commandEnv is environ with env applied, and without the init functions'
-// private variables, which belong to this call only: the file, and the
-// AWS_RUNAS_SHELL the wrapper set with it (a shell started as the command
-// must detect its own dialect, not the wrapper's).
+// commandEnv is environ with env applied, without the IdP password
+// (SAML_PASSWORD is for aws-runas's sign-in, not for the command and all it
+// starts), and without the init functions' private variables, which belong
+// to this call only: the file, and the AWS_RUNAS_SHELL the wrapper set with
+// it (a shell started as the command must detect its own dialect, not the
+// wrapper's).
 func commandEnv(environ []string, env shells.Env) []string {
-	drop := map[string]bool{evalFileVar: true}
+	drop := map[string]bool{evalFileVar: true, "SAML_PASSWORD": true}
 	for _, kv := range environ {
 		if strings.HasPrefix(kv, evalFileVar+"=") {
 			drop["AWS_RUNAS_SHELL"] = true

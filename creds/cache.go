@@ -1,6 +1,7 @@
 package creds
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -31,8 +32,10 @@ type entry struct {
 	RoleARN    string `json:"role_arn,omitempty"`
 	ExternalID string `json:"external_id,omitempty"`
 	MFASerial  string `json:"mfa_serial,omitempty"`
-	// SourceKeyID is the long-term access key the chain started from, so
-	// rotated or replaced keys never keep handing out the old identity.
+	// SourceKeyID is what the chain started from (job.sourceID): the
+	// long-term access key, or the identity provider and user, so that
+	// rotated keys or another sign-in never get the old identity's
+	// credentials.
 	SourceKeyID string `json:"source_key_id,omitempty"`
 
 	RoleSessionName string `json:"role_session_name,omitempty"`
@@ -44,7 +47,13 @@ type entry struct {
 // Cache keeps credentials in files beside the config file. Any failure to
 // use it degrades to working without it, after one warning.
 type Cache struct {
-	Dir    string
+	Dir string
+	// Wait bounds how long a run waits for another run's lock; 0 waits as
+	// long as it takes. With --non-interactive (the prompt hook) it is
+	// short: the other run may sit at an MFA prompt for minutes, and the
+	// waiting one can only go on without the lock, since it cannot ask
+	// anything itself.
+	Wait   time.Duration
 	Warn   func(msg string) // told once when the cache cannot be written
 	Debug  func(format string, args ...any)
 	warned bool
@@ -91,6 +100,15 @@ func (c *Cache) lock(kind cacheKind, name string) func() {
 		return func() {}
 	}
 	l := flock.New(c.path(kind, name, ".lock"), flock.SetPermissions(0o600))
+	if c.Wait > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), c.Wait)
+		defer cancel()
+		if ok, err := l.TryLockContext(ctx, 20*time.Millisecond); !ok {
+			c.debug("lock of %s %q still held after %s (%v): going on without it", kind, name, c.Wait, err)
+			return func() {}
+		}
+		return func() { _ = l.Unlock() }
+	}
 	if err := l.Lock(); err != nil {
 		c.warn(err)
 		return func() {}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gofrs/flock"
 )
 
 func TestCachePathStaysInDir(t *testing.T) {
@@ -91,5 +93,26 @@ func TestSessionName(t *testing.T) {
 	long := sanitizeSessionName(defaultSessionName("123456789012", "arn:aws:iam::123456789012:user/"+strings.Repeat("é", 40), now))
 	if len(long) != 64 || strings.ContainsAny(long, "é") {
 		t.Errorf("sanitized = %q (%d)", long, len(long))
+	}
+}
+
+// With Wait set (--non-interactive), a lock held elsewhere, say by a run
+// at its MFA prompt, delays a run only that long.
+func TestCacheLockWaitIsBounded(t *testing.T) {
+	c := &Cache{Dir: t.TempDir(), Wait: 100 * time.Millisecond}
+	holder := flock.New(c.path(roleKind, "p", ".lock"))
+	if err := holder.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Unlock()
+	done := make(chan struct{})
+	go func() {
+		c.lock(roleKind, "p")()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("lock waited for the holder despite Wait")
 	}
 }

@@ -16,6 +16,18 @@ func (j *job) federated(ctx context.Context, prof *Profile, duration time.Durati
 	return j.webIdentity(ctx, prof, duration)
 }
 
+// federatedID names the identity provider and user a sign-on profile's
+// credentials come from (see job.sourceID).
+func (p *Profile) federatedID() string {
+	switch {
+	case p.SAMLAuthURL != "":
+		return "saml:" + p.SAMLAuthURL + " " + p.SAMLUsername
+	case p.WebIdentityTokenFile != "":
+		return "token-file:" + p.WebIdentityTokenFile
+	}
+	return "oidc:" + p.WebIdentityAuthURL + " " + p.WebIdentityClientID
+}
+
 // SSO holds sign-on settings given on the command line or in the
 // environment; each one set replaces the profile's key of the same name.
 type SSO struct {

@@ -322,7 +322,20 @@ func (j *job) fits(e *entry) bool {
 	if j.serial != "" && e.MFASerial != j.serial {
 		return false
 	}
-	return j.ch.Base.AccessKeyID == "" || e.SourceKeyID == j.ch.Base.AccessKeyID
+	return j.sourceID() == "" || e.SourceKeyID == j.sourceID()
+}
+
+// sourceID names what a chain's credentials come from, so that cached
+// credentials made from something else are not handed out: the long-term
+// access key (rotated keys invalidate the cache), or for a sign-on profile
+// the identity provider and user (another user or IdP must sign in anew).
+// It is empty for sources that cannot be named without running them
+// (credential_process, credential_source).
+func (j *job) sourceID() string {
+	if b := j.ch.Base; b.federated() {
+		return b.federatedID()
+	}
+	return j.ch.Base.AccessKeyID
 }
 
 // role returns the credentials of j.ch.Roles[i], assuming the roles below
@@ -340,7 +353,7 @@ func (j *job) role(ctx context.Context, i int) (*entry, error) {
 	useCache := !(target && j.req.Refresh)
 	hit := func() *entry {
 		if e := j.p.Cache.load(roleKind, prof.Name, j.now); e != nil && e.RoleARN == prof.RoleARN && e.ExternalID == externalID &&
-			(j.ch.Base.AccessKeyID == "" || e.SourceKeyID == j.ch.Base.AccessKeyID) {
+			(j.sourceID() == "" || e.SourceKeyID == j.sourceID()) {
 			j.p.debug("role %s for %q: cached, expires %s", e.RoleARN, prof.Name, e.Expiration.Format(time.RFC3339))
 			return e
 		}
@@ -372,7 +385,7 @@ func (j *job) role(ctx context.Context, i int) (*entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		e.RoleARN, e.ExternalID = prof.RoleARN, externalID
+		e.RoleARN, e.ExternalID, e.SourceKeyID = prof.RoleARN, externalID, j.sourceID()
 		j.p.Cache.store(roleKind, prof.Name, e)
 		return e, nil
 	case i > 0:
@@ -438,7 +451,7 @@ func (j *job) role(ctx context.Context, i int) (*entry, error) {
 	}
 	e := fromSTS(out.Credentials)
 	e.RoleARN, e.ExternalID, e.RoleSessionName = prof.RoleARN, externalID, *in.RoleSessionName
-	e.SourceKeyID = j.ch.Base.AccessKeyID
+	e.SourceKeyID = j.sourceID()
 	j.p.Cache.store(roleKind, prof.Name, e)
 	return e, nil
 }

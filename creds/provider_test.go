@@ -257,3 +257,24 @@ func TestParallelGetsShareOneSequence(t *testing.T) {
 		t.Errorf("MFA prompts = %d", w.prompts.Load())
 	}
 }
+
+// Cached sign-on credentials belong to the user who signed in: another
+// user of the same IdP (or another IdP) does not get them.
+func TestFederatedCacheIsPerIdentity(t *testing.T) {
+	w := newWorld(t, "")
+	p := w.provider()
+	p.Prompt, p.Password = nil, nil
+	prof := func(user string) *Profile {
+		return &Profile{Name: "sso", RoleARN: "arn:aws:iam::123456789012:role/admin", SAMLAuthURL: "https://127.0.0.1:1/sso", SAMLUsername: user, where: place("test")}
+	}
+	alice := &job{p: p, ch: &Chain{Base: prof("alice"), Roles: []*Profile{prof("alice")}}, now: time.Now()}
+	p.Cache.store(roleKind, "sso", &entry{AccessKeyID: "ASIACACHED", SecretAccessKey: "s", SessionToken: "t",
+		Expiration: time.Now().Add(time.Hour), RoleARN: "arn:aws:iam::123456789012:role/admin", SourceKeyID: alice.sourceID()})
+	if e, err := alice.role(context.Background(), 0); err != nil || e.AccessKeyID != "ASIACACHED" {
+		t.Fatalf("alice did not get her cached credentials: %v %v", e, err)
+	}
+	bob := &job{p: p, ch: &Chain{Base: prof("bob"), Roles: []*Profile{prof("bob")}}, now: time.Now()}
+	if e, err := bob.role(context.Background(), 0); err == nil || e != nil {
+		t.Fatalf("bob got alice's cached credentials: %+v", e)
+	}
+}
