@@ -113,11 +113,13 @@ func (a *app) dialect(format string) (shells.Dialect, error) {
 	return shells.Detect(a.getenv)
 }
 
-// writeEvalFile writes to the file the init functions made for this call
-// (private, by mktemp); it is never created here, so a stray variable
-// cannot make aws-runas write secrets somewhere new.
+// writeEvalFile writes to the file the init functions made for this call.
+// It is never created here, and it must be what mktemp made: a regular,
+// empty file of this user's, private, reached without a symbolic link. So a
+// stray variable can neither make aws-runas write secrets somewhere new nor
+// overwrite a file that holds something (an rc file, say).
 func writeEvalFile(path, code string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	f, err := openEvalFile(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", evalFileVar, err)
 	}
@@ -130,14 +132,7 @@ func writeEvalFile(path, code string) error {
 
 // printJSON prints the credential_process format.
 func (a *app) printJSON(env shells.Env) error {
-	get := func(name string) string {
-		for _, v := range env.Set {
-			if v.Name == name {
-				return v.Value
-			}
-		}
-		return ""
-	}
+	get := func(name string) string { v, _ := lookup(env, name); return v }
 	out := struct {
 		Version         int
 		AccessKeyID     string `json:"AccessKeyId"`
@@ -277,35 +272,29 @@ func credentialEnv(res *creds.Result) shells.Env {
 	}
 	env := shells.Env{Set: set, Unset: []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"}}
 	for _, name := range allVars {
-		if !sets(env, name) {
+		if _, ok := lookup(env, name); !ok {
 			env.Unset = append(env.Unset, name)
 		}
 	}
 	return env
 }
 
-func sets(env shells.Env, name string) bool {
+// lookup finds the value env sets for name.
+func lookup(env shells.Env, name string) (string, bool) {
 	for _, v := range env.Set {
 		if v.Name == name {
-			return true
+			return v.Value, true
 		}
 	}
-	return false
+	return "", false
 }
 
 // commandEnv is environ with env applied, without the IdP password
 // (SAML_PASSWORD is for aws-runas's sign-in, not for the command and all it
 // starts), and without the init functions' private variables, which belong
-// to this call only: the file, and the AWS_RUNAS_SHELL the wrapper set with
-// it (a shell started as the command must detect its own dialect, not the
-// wrapper's).
+// to this one call.
 func commandEnv(environ []string, env shells.Env) []string {
-	drop := map[string]bool{evalFileVar: true, "SAML_PASSWORD": true}
-	for _, kv := range environ {
-		if strings.HasPrefix(kv, evalFileVar+"=") {
-			drop["AWS_RUNAS_SHELL"] = true
-		}
-	}
+	drop := map[string]bool{evalFileVar: true, evalShellVar: true, "SAML_PASSWORD": true}
 	for _, n := range env.Unset {
 		drop[n] = true
 	}
