@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -88,11 +87,11 @@ func newOIDCClient(p *Provider, prof *Profile) (*oidcClient, error) {
 		clientID:    prof.WebIdentityClientID,
 		redirectURI: prof.WebIdentityRedirectURI,
 		flow:        strings.ToLower(or(prof.WebIdentityProvider, oidcFlowBrowser)),
-		http:        &http.Client{Timeout: oidcHTTPTimeout},
+		http:        idpHTTPClient(oidcHTTPTimeout, p.debug),
 	}
 	u, err := url.Parse(c.issuer)
 	switch {
-	case err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))):
+	case err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))):
 		return nil, fmt.Errorf("profile %q: web_identity_auth_url %q is not the identity provider's issuer URL (https://...)", prof.Name, c.issuer)
 	case c.clientID == "":
 		return nil, fmt.Errorf("profile %q: web_identity_client_id is needed to sign in at %s (the client ID the identity provider gave aws-runas)", prof.Name, c.issuer)
@@ -128,14 +127,29 @@ func (c *oidcClient) provider(ctx context.Context) (*oidc.Provider, error) {
 	prov, err := oidc.NewProvider(c.ctx(ctx), c.issuer)
 	if err != nil {
 		if strings.Contains(err.Error(), "did not match the issuer") {
-			return nil, fmt.Errorf("profile %q: %s names another issuer in its discovery document: set web_identity_auth_url to the issuer exactly as the identity provider spells it (%s)", c.profile, c.issuer, oidcClean(err.Error()))
+			return nil, fmt.Errorf("profile %q: %s names another issuer in its discovery document: set web_identity_auth_url to the issuer exactly as the identity provider spells it (%s)", c.profile, c.issuer, idpClean(err.Error()))
 		}
-		return nil, fmt.Errorf("profile %q: cannot read the OpenID configuration of %s: %s", c.profile, c.issuer, oidcClean(err.Error()))
+		return nil, fmt.Errorf("profile %q: cannot read the OpenID configuration of %s: %s", c.profile, c.issuer, idpClean(err.Error()))
 	}
 	var meta struct {
 		Scopes []string `json:"scopes_supported"`
+		JWKS   string   `json:"jwks_uri"`
 	}
 	_ = prov.Claims(&meta)
+	// The issuer's https says nothing of the endpoints its document names:
+	// tokens, codes and keys must not cross the network in the clear.
+	ep := prov.Endpoint()
+	for _, e := range []struct{ name, u string }{
+		{"authorization_endpoint", ep.AuthURL}, {"token_endpoint", ep.TokenURL},
+		{"device_authorization_endpoint", ep.DeviceAuthURL}, {"jwks_uri", meta.JWKS},
+	} {
+		if e.u == "" {
+			continue
+		}
+		if u, err := url.Parse(e.u); err != nil || !secureURL(u) {
+			return nil, fmt.Errorf("profile %q: the OpenID configuration of %s names an %s that is not https (%s); refused", c.profile, c.issuer, e.name, idpClean(safeURLString(e.u)))
+		}
+	}
 	// email names role sessions; offline_access asks for a refresh token.
 	// Scopes the provider does not list are left out: some reject them.
 	c.scopes = []string{oidc.ScopeOpenID}
@@ -219,11 +233,11 @@ func (c *oidcClient) verify(ctx context.Context, prov *oidc.Provider, tok *oauth
 	v := prov.Verifier(&oidc.Config{ClientID: c.clientID, SkipClientIDCheck: true, SkipExpiryCheck: true})
 	idt, err := v.Verify(c.ctx(ctx), raw)
 	if err != nil {
-		return nil, fmt.Errorf("profile %q: the ID token from %s does not verify: %s", c.profile, c.issuer, oidcClean(err.Error()))
+		return nil, fmt.Errorf("profile %q: the ID token from %s does not verify: %s", c.profile, c.issuer, idpClean(err.Error()))
 	}
 	switch {
 	case !slices.Contains(idt.Audience, c.clientID):
-		return nil, fmt.Errorf("profile %q: the ID token from %s is for another audience (%s), not for client %q: check web_identity_client_id", c.profile, c.issuer, oidcClean(strings.Join(idt.Audience, ", ")), c.clientID)
+		return nil, fmt.Errorf("profile %q: the ID token from %s is for another audience (%s), not for client %q: check web_identity_client_id", c.profile, c.issuer, idpClean(strings.Join(idt.Audience, ", ")), c.clientID)
 	case !idt.Expiry.After(c.p.now()):
 		return nil, fmt.Errorf("profile %q: the ID token from %s expired at %s, before it could be used (is this machine's clock right?)", c.profile, c.issuer, idt.Expiry.UTC().Format(time.RFC3339))
 	case nonce != "" && idt.Nonce != nonce:
@@ -303,31 +317,16 @@ func (c *oidcClient) oauthError(what string, err error) error {
 		}
 		switch re.ErrorCode {
 		case "access_denied":
-			return fmt.Errorf("profile %q: sign-in at %s was denied (%s)", c.profile, c.issuer, oidcClean(msg))
+			return fmt.Errorf("profile %q: sign-in at %s was denied (%s)", c.profile, c.issuer, idpClean(msg))
 		case "expired_token":
 			return fmt.Errorf("profile %q: the code expired before sign-in at %s was completed; run again", c.profile, c.issuer)
 		}
-		return fmt.Errorf("profile %q: %s at %s failed: %s", c.profile, what, c.issuer, oidcClean(msg))
+		return fmt.Errorf("profile %q: %s at %s failed: %s", c.profile, what, c.issuer, idpClean(msg))
 	}
 	if isTimeout(err) {
 		return fmt.Errorf("profile %q: %s: %s did not answer within %s", c.profile, what, c.issuer, oidcHTTPTimeout)
 	}
-	return fmt.Errorf("profile %q: %s at %s failed: %s", c.profile, what, c.issuer, oidcClean(err.Error()))
-}
-
-// oidcClean makes text from an identity provider safe for a terminal: no
-// control characters or escape sequences, and not too long.
-func oidcClean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar || unicode.In(r, unicode.Cf) {
-			return ' '
-		}
-		return r
-	}, s)
-	if r := []rune(s); len(r) > 300 {
-		s = string(r[:300]) + "..."
-	}
-	return s
+	return fmt.Errorf("profile %q: %s at %s failed: %s", c.profile, what, c.issuer, idpClean(err.Error()))
 }
 
 // oidcRandom is a random URL-safe string for state and nonce.

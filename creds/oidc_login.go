@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -28,6 +29,13 @@ var oidcOpenBrowser = openBrowser
 // does not wait: the sign-in ends when the identity provider redirects
 // back, not when the browser exits.
 func openBrowser(p *Provider, u string) error {
+	// The URL may come from the identity provider (the device flow's
+	// verification_uri): only a web address may reach the opener, never
+	// a file: or smb: URL it would run or mount, nor an argument that
+	// begins with '-', which a browser would take for an option.
+	if pu, err := url.Parse(u); err != nil || !secureURL(pu) || strings.HasPrefix(u, "-") {
+		return fmt.Errorf("not opening %q in a browser: not an https URL", idpClean(u))
+	}
 	var name string
 	var args []string
 	if b := p.getenv("BROWSER"); b != "" {
@@ -70,15 +78,6 @@ func openBrowser(p *Provider, u string) error {
 	return nil
 }
 
-// isLoopbackHost: localhost, 127.0.0.0/8 or ::1.
-func isLoopbackHost(h string) bool {
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
 // parseLoopbackRedirect checks web_identity_redirect_uri: a loopback http
 // URL (RFC 8252, 7.3). Without one, or without a port, any free port of
 // 127.0.0.1 is used.
@@ -90,7 +89,7 @@ func parseLoopbackRedirect(s string) (*url.URL, error) {
 	bad := func() error {
 		return fmt.Errorf("web_identity_redirect_uri %q must be a loopback http URL such as http://127.0.0.1:8400/callback (RFC 8252): aws-runas receives the sign-in on this machine", s)
 	}
-	if err != nil || u.Scheme != "http" || !isLoopbackHost(u.Hostname()) || u.User != nil || u.Fragment != "" || u.RawQuery != "" {
+	if err != nil || u.Scheme != "http" || !isLoopback(u.Hostname()) || u.User != nil || u.Fragment != "" || u.RawQuery != "" {
 		return nil, bad()
 	}
 	if p := u.Port(); p != "" {
@@ -157,10 +156,27 @@ func (c *oidcClient) browserLogin(ctx context.Context) (*oidcTokenFile, error) {
 	state, nonce, verifier := oidcRandom(), oidcRandom(), oauth2.GenerateVerifier()
 	authURL := cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce))
 
+	// The browser is given a one-shot address of the listener, which
+	// redirects to authURL: state, nonce and PKCE challenge stay off the
+	// browser's command line, which other users of the machine can read.
+	startHost := red.Hostname()
+	if strings.EqualFold(startHost, "localhost") {
+		startHost = "127.0.0.1" // always listened on (listenLoopback)
+	}
+	startPath := "/start/" + oidcRandom()
+	startURL := "http://" + net.JoinHostPort(startHost, port) + startPath
+	var started atomic.Bool
+
 	answers := make(chan oidcAnswer, 1)
 	srv := &http.Server{
 		ReadHeaderTimeout: 10 * time.Second,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == startPath && r.Method == http.MethodGet && started.CompareAndSwap(false, true) {
+				w.Header().Set("Cache-Control", "no-store")
+				w.Header().Set("Referrer-Policy", "no-referrer")
+				http.Redirect(w, r, authURL, http.StatusFound)
+				return
+			}
 			if r.URL.Path != redirect.Path {
 				http.NotFound(w, r)
 				return
@@ -207,9 +223,9 @@ func (c *oidcClient) browserLogin(ctx context.Context) (*oidcTokenFile, error) {
 		}
 	}()
 
-	fmt.Fprintf(oidcStderr, "Sign in at %s in your browser. If it does not open, open this URL:\n\n    %s\n\n", oidcClean(c.issuer), oidcClean(authURL))
+	fmt.Fprintf(oidcStderr, "Sign in at %s in your browser. If it does not open, open this URL:\n\n    %s\n\n", idpClean(c.issuer), startURL)
 	c.p.debug("OIDC: waiting for the sign-in at %s (up to %s)", redirect.String(), timeout)
-	if err := oidcOpenBrowser(c.p, authURL); err != nil {
+	if err := oidcOpenBrowser(c.p, startURL); err != nil {
 		c.p.debug("OIDC: cannot open a browser: %v", err)
 	}
 
@@ -261,9 +277,9 @@ func (c *oidcClient) deviceLogin(ctx context.Context) (*oidcTokenFile, error) {
 		return nil, fmt.Errorf("profile %q: %s answered the device sign-in without a code or a verification URL", c.profile, c.issuer)
 	}
 
-	fmt.Fprintf(oidcStderr, "To sign in at %s, open\n\n    %s\n\nand enter the code  %s\n", oidcClean(c.issuer), oidcClean(da.VerificationURI), oidcClean(da.UserCode))
+	fmt.Fprintf(oidcStderr, "To sign in at %s, open\n\n    %s\n\nand enter the code  %s\n", idpClean(c.issuer), idpClean(da.VerificationURI), idpClean(da.UserCode))
 	if da.VerificationURIComplete != "" {
-		fmt.Fprintf(oidcStderr, "(or open %s)\n", oidcClean(da.VerificationURIComplete))
+		fmt.Fprintf(oidcStderr, "(or open %s)\n", idpClean(da.VerificationURIComplete))
 	}
 	if !da.Expiry.IsZero() {
 		fmt.Fprintf(oidcStderr, "The code expires in %s.\n", time.Until(da.Expiry).Round(time.Second))

@@ -254,7 +254,7 @@ func samlSTSError(prof *Profile, c *samlConfig, fromIdP bool, err error) error {
 			hint = "the duration came from the SessionDuration attribute of " + c.where() + "; set duration_seconds or use -a to ask for another"
 		}
 	}
-	msg := fmt.Sprintf("profile %q: AssumeRoleWithSAML %s: %s: %s", prof.Name, prof.RoleARN, ae.ErrorCode(), samlClean(ae.ErrorMessage()))
+	msg := fmt.Sprintf("profile %q: AssumeRoleWithSAML %s: %s: %s", prof.Name, prof.RoleARN, ae.ErrorCode(), idpClean(ae.ErrorMessage()))
 	if hint != "" {
 		msg += " (" + hint + ")"
 	}
@@ -335,7 +335,7 @@ func parseSAMLResponse(response string) (*samlInfo, error) {
 	case !sawResponse:
 		return nil, errors.New("the SAMLResponse is not a SAML response")
 	case info.status != "" && info.status != samlStatusSuccess:
-		return nil, fmt.Errorf("the sign-in failed: status %s", samlClean(strings.TrimPrefix(info.status, "urn:oasis:names:tc:SAML:2.0:status:")))
+		return nil, fmt.Errorf("the sign-in failed: status %s", idpClean(strings.TrimPrefix(info.status, "urn:oasis:names:tc:SAML:2.0:status:")))
 	}
 	return info, nil
 }
@@ -388,7 +388,7 @@ func (info *samlInfo) provider(prof *Profile, c *samlConfig) (string, error) {
 	}
 	who := ""
 	if c.username != "" {
-		who = " to " + samlClean(c.username)
+		who = " to " + idpClean(c.username)
 	}
 	switch {
 	case info.encrypted:
@@ -398,25 +398,29 @@ func (info *samlInfo) provider(prof *Profile, c *samlConfig) (string, error) {
 	}
 	var roles []string
 	for _, r := range info.roles {
-		roles = append(roles, samlClean(r.role))
+		roles = append(roles, idpClean(r.role))
 	}
 	slices.Sort(roles)
 	roles = slices.Compact(roles)
 	return "", fmt.Errorf("profile %q: role %s is not among the roles %s grants%s:\n  %s\nset role_arn to one of them", prof.Name, prof.RoleARN, c.where(), who, strings.Join(roles, "\n  "))
 }
 
-// samlClean makes text that came from an IdP or from STS safe to print: no
-// control characters, and not too long.
-func samlClean(s string) string {
+// idpClean makes text that came from an identity provider or from STS
+// safe to print on a terminal: control characters (escape sequences) and
+// format characters (bidirectional overrides, zero-width joiners, which
+// can make text read other than it is) become spaces, runs of white space
+// one space, and long text is cut, by runes so that no UTF-8 sequence is
+// split.
+func idpClean(s string) string {
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf) || r == unicode.ReplacementChar {
 			return ' '
 		}
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		s = s[:300] + "..."
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:300]) + "..."
 	}
 	return s
 }
@@ -427,9 +431,9 @@ func (j *job) samlPassword(ctx context.Context, c *samlConfig) (string, error) {
 		return pw, nil
 	}
 	if j.p.Password == nil {
-		return "", &InputNeededError{What: fmt.Sprintf("profile %q: signing in at %s needs the password of %s: set %s, or run without --non-interactive", c.profile, c.where(), samlClean(c.username), samlPasswordEnv)}
+		return "", &InputNeededError{What: fmt.Sprintf("profile %q: signing in at %s needs the password of %s: set %s, or run without --non-interactive", c.profile, c.where(), idpClean(c.username), samlPasswordEnv)}
 	}
-	pw, err := j.p.Password(ctx, fmt.Sprintf("Password for %s at %s", samlClean(c.username), c.where()))
+	pw, err := j.p.Password(ctx, fmt.Sprintf("Password for %s at %s", idpClean(c.username), c.where()))
 	if err != nil {
 		return "", err
 	}
@@ -453,9 +457,9 @@ func (j *job) samlCode(ctx context.Context, c *samlConfig) (string, error) {
 		return j.req.OTP, nil
 	}
 	if j.p.Prompt == nil {
-		return "", &InputNeededError{What: fmt.Sprintf("profile %q: %s asks for a one-time code for %s: give it with -o CODE", c.profile, c.where(), samlClean(c.username))}
+		return "", &InputNeededError{What: fmt.Sprintf("profile %q: %s asks for a one-time code for %s: give it with -o CODE", c.profile, c.where(), idpClean(c.username))}
 	}
-	return j.p.Prompt(ctx, samlClean(c.username)+" at "+c.where())
+	return j.p.Prompt(ctx, idpClean(c.username)+" at "+c.where())
 }
 
 // errNeedUsername is the error of a sign-in that needs saml_username.

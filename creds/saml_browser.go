@@ -152,7 +152,7 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 				return "", fail("%v", errBrowserClosed)
 			default:
 			}
-			return "", fail("cannot open %s: %v", safeURL(c.authURL), samlClean(err.Error()))
+			return "", fail("cannot open %s: %v", safeURL(c.authURL), idpClean(err.Error()))
 		case <-detached:
 			return "", fail("%v", errBrowserClosed)
 		case <-tabCtx.Done():

@@ -150,7 +150,7 @@ func parseHTMLForms(base *url.URL, body []byte) (forms []*htmlForm, message stri
 		}
 	}
 	walk(doc, nil)
-	return forms, samlClean(message)
+	return forms, idpClean(message)
 }
 
 func newFormField(n *html.Node) *formField {
@@ -318,14 +318,31 @@ func (f *htmlForm) values(fill map[*formField]string) url.Values {
 	return v
 }
 
-// submit sends the form as a browser would.
-func (c *samlHTTPClient) submit(ctx context.Context, from *url.URL, f *htmlForm, fill map[*formField]string) (*samlPage, error) {
+// submit sends the form as a browser would. secret names what fill
+// carries that the IdP alone may see ("password", "one-time code"), or is
+// "" when it carries nothing of the kind.
+func (c *samlHTTPClient) submit(ctx context.Context, from *url.URL, f *htmlForm, fill map[*formField]string, secret string) (*samlPage, error) {
 	a := f.action
 	if a.Scheme != "https" && a.Scheme != "http" {
 		return nil, fmt.Errorf("a form posts to %s:, not http(s)", a.Scheme)
 	}
-	if from.Scheme == "https" && a.Scheme == "http" && !isLoopback(a.Hostname()) {
-		return nil, fmt.Errorf("a form of %s posts to %s in the clear; refused", from.Host, safeURL(a))
+	if !secureURL(a) {
+		// Cookies, SAML messages or a password would cross the network
+		// in the clear, whatever the scheme of the page.
+		return nil, fmt.Errorf("a form of %s posts to %s in the clear; refused", from.Host, a.Host)
+	}
+	if secret != "" {
+		// A page that shows a sign-in form is not trusted to send the
+		// password anywhere else: an injected or tampered form could
+		// harvest it. Forms between IdPs (SAML messages) carry no secret
+		// and may cross hosts.
+		if !sameHost(from, a) {
+			return nil, fmt.Errorf("the sign-in form of %s would send the %s to %s; refused", from.Host, secret, a.Host)
+		}
+		if f.method != http.MethodPost {
+			// A GET form puts it in the URL: in logs, proxies, history.
+			return nil, fmt.Errorf("the sign-in form of %s would send the %s in the URL; refused", from.Host, secret)
+		}
 	}
 	vals := f.values(fill)
 	var req *http.Request
@@ -341,13 +358,28 @@ func (c *samlHTTPClient) submit(ctx context.Context, from *url.URL, f *htmlForm,
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s %s: %w", f.method, safeURL(a), stripURLError(err))
 	}
 	req.Header.Set("Referer", safeURL(from))
 	if o := from.Scheme + "://" + from.Host; f.method == http.MethodPost {
 		req.Header.Set("Origin", o)
 	}
 	return c.do(req)
+}
+
+// sameHost says whether a and b name the same host and port, the port
+// defaulted by scheme (https://h and https://h:443 are one host).
+func sameHost(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		if u.Scheme == "http" {
+			return "80"
+		}
+		return "443"
+	}
+	return strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
 // formSignIn signs in at an IdP with HTML forms and returns the SAML
@@ -375,6 +407,7 @@ func (j *job) formSignIn(ctx context.Context, c *samlConfig, hc *samlHTTPClient)
 			user, password, code = f.roles()
 		}
 		fill := map[*formField]string{}
+		secret := ""
 		switch kind {
 		case formSAMLResponse:
 			if c.isACS(f.action) {
@@ -407,7 +440,7 @@ func (j *job) formSignIn(ctx context.Context, c *samlConfig, hc *samlHTTPClient)
 				return "", err
 			}
 			fill[password] = pw
-			sentPassword = true
+			sentPassword, secret = true, "password"
 		case formUsername:
 			if sentUser {
 				return "", fail("the user name was not accepted%s", said(msg))
@@ -426,7 +459,7 @@ func (j *job) formSignIn(ctx context.Context, c *samlConfig, hc *samlHTTPClient)
 				return "", err
 			}
 			fill[code] = otp
-			sentCode = true
+			sentCode, secret = true, "one-time code"
 		case formAuto:
 		default:
 			if page.status >= 400 {
@@ -437,7 +470,7 @@ func (j *job) formSignIn(ctx context.Context, c *samlConfig, hc *samlHTTPClient)
 			}
 			return "", fail("%s has no sign-in form aws-runas can fill in%s; if the IdP signs in with scripts, use saml_provider = browser", safeURL(page.url), said(msg))
 		}
-		page, err = hc.submit(ctx, page.url, f, fill)
+		page, err = hc.submit(ctx, page.url, f, fill, secret)
 	}
 	return "", fail("no SAML response for AWS after %d pages", maxFormSteps)
 }

@@ -256,23 +256,93 @@ func TestParseSAMLResponse(t *testing.T) {
 	}
 }
 
-// Redirects from https to http are refused; the password never goes out
-// in the clear.
+// Redirects to http off this machine are refused, whatever the scheme
+// before them; the password never goes out in the clear.
 func TestSAMLNoDowngrade(t *testing.T) {
-	plain := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {}))
-	defer plain.Close()
 	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		http.Redirect(rw, r, "http://example.invalid/login", http.StatusFound)
+		http.Redirect(rw, r, "http://example.invalid/login?token=SECRET", http.StatusFound)
 	}))
 	defer tlsSrv.Close()
+	// A sign-in on this machine over http may not leave it in the clear either.
+	plain := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		http.Redirect(rw, r, "http://example.invalid/login?token=SECRET", http.StatusFound)
+	}))
+	defer plain.Close()
 	c := newSAMLHTTPClient(newSAMLJar(time.Now), t.Logf)
 	c.hc.Transport = tlsSrv.Client().Transport
-	_, err := c.get(context.Background(), mustURL(t, tlsSrv.URL))
-	if err == nil || !strings.Contains(err.Error(), "redirected from https to http://example.invalid") {
-		t.Fatalf("err %v", err)
+	for _, u := range []string{tlsSrv.URL, plain.URL} {
+		_, err := c.get(context.Background(), mustURL(t, u))
+		if err == nil || !strings.Contains(err.Error(), "redirected to http://example.invalid, not https") || strings.Contains(err.Error(), "SECRET") {
+			t.Fatalf("%s: err %v", u, err)
+		}
 	}
-	f := &htmlForm{action: mustURL(t, "http://idp.example.com/login"), method: http.MethodPost}
-	if _, err := c.submit(context.Background(), mustURL(t, "https://idp.example.com/"), f, nil); err == nil || !strings.Contains(err.Error(), "in the clear") {
-		t.Fatalf("err %v", err)
+	f := &htmlForm{action: mustURL(t, "http://idp.example.com/login?q=SECRET"), method: http.MethodPost}
+	for _, from := range []string{"https://idp.example.com/", "http://127.0.0.1/"} {
+		if _, err := c.submit(context.Background(), mustURL(t, from), f, nil, ""); err == nil || !strings.Contains(err.Error(), "posts to idp.example.com in the clear") || strings.Contains(err.Error(), "SECRET") {
+			t.Fatalf("from %s: err %v", from, err)
+		}
+	}
+}
+
+// The password and the one-time code go only to the host of the page that
+// asked for them, in the body of a POST.
+func TestFormSecretsStayWithTheirPage(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { hits++ }))
+	defer srv.Close()
+	c := newSAMLHTTPClient(newSAMLJar(time.Now), t.Logf)
+	page := mustURL(t, srv.URL+"/login")
+	other := mustURL(t, "http://localhost:"+page.Port()+"/collect?x=1")
+	for _, tc := range []struct {
+		name   string
+		f      *htmlForm
+		secret string
+		want   string
+	}{
+		{"another host", &htmlForm{action: other, method: http.MethodPost}, "password", "the sign-in form of " + page.Host + " would send the password to localhost:" + page.Port() + "; refused"},
+		{"code to another host", &htmlForm{action: other, method: http.MethodPost}, "one-time code", "would send the one-time code to localhost:"},
+		{"GET", &htmlForm{action: page, method: http.MethodGet}, "password", "the sign-in form of " + page.Host + " would send the password in the URL; refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.submit(context.Background(), page, tc.f, nil, tc.secret)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "x=1") {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
+	if hits != 0 {
+		t.Fatalf("%d requests reached the server", hits)
+	}
+	// Forms without a secret (SAML messages between IdPs) may cross hosts.
+	if _, err := c.submit(context.Background(), page, &htmlForm{action: other, method: http.MethodPost}, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The whole sign-in refuses a login form that posts elsewhere, before
+// anything is sent there.
+func TestFormSignInRefusesForeignLoginForm(t *testing.T) {
+	w := newSAMLWorld(t)
+	thief := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		t.Errorf("the password went to %s", r.URL)
+	}))
+	defer thief.Close()
+	idp := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		rw.Write([]byte(`<form method="post" action="` + thief.URL + `/steal?a=b"><input name="username"><input type="password" name="password"></form>`))
+	}))
+	defer idp.Close()
+	w.fail(Request{Profile: "form-admin", SSO: SSO{SAMLAuthURL: idp.URL + "/start"}}, "would send the password to "+strings.TrimPrefix(thief.URL, "http://")+"; refused")
+}
+
+// Errors never repeat a URL's query: it may carry a password or a token.
+func TestSAMLErrorsHideQueries(t *testing.T) {
+	c := newSAMLHTTPClient(newSAMLJar(time.Now), t.Logf)
+	u := &url.URL{Scheme: "https", Host: "bad host", Path: "/x", RawQuery: "sessionToken=SECRET"}
+	if _, err := c.get(context.Background(), u); err == nil || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("get: %v", err)
+	}
+	f := &htmlForm{action: u, method: http.MethodPost}
+	if _, err := c.submit(context.Background(), &url.URL{Scheme: "https", Host: "bad host", Path: "/"}, f, nil, ""); err == nil || strings.Contains(err.Error(), "SECRET") {
+		t.Fatalf("submit: %v", err)
 	}
 }

@@ -63,14 +63,14 @@ type oktaAPIError struct {
 }
 
 func (e *oktaAPIError) Error() string {
-	msg := samlClean(e.Summary)
+	msg := idpClean(e.Summary)
 	for _, c := range e.ErrorCauses {
 		if c.Summary != "" {
-			msg += ": " + samlClean(c.Summary)
+			msg += ": " + idpClean(c.Summary)
 		}
 	}
 	if e.Code != "" {
-		msg += " (" + samlClean(e.Code) + ")"
+		msg += " (" + idpClean(e.Code) + ")"
 	}
 	if msg == "" {
 		msg = fmt.Sprintf("HTTP %d", e.status)
@@ -154,7 +154,7 @@ func (j *job) oktaSignIn(ctx context.Context, c *samlConfig, hc *samlHTTPClient)
 		case "MFA_ENROLL", "MFA_ENROLL_ACTIVATE":
 			return "", o.fail(errors.New("Okta asks to enroll a second factor; do it in a browser first"))
 		default:
-			return "", o.fail(fmt.Errorf("unexpected state %s; use saml_provider = browser", samlClean(tx.Status)))
+			return "", o.fail(fmt.Errorf("unexpected state %s; use saml_provider = browser", idpClean(tx.Status)))
 		}
 	}
 }
@@ -168,7 +168,7 @@ func (o *oktaSession) fail(err error) error {
 	if errors.As(err, &ae) {
 		switch {
 		case ae.status == http.StatusUnauthorized || ae.Code == "E0000004":
-			return fmt.Errorf("profile %q: Okta (%s) did not accept the user name or password of %s", o.c.profile, o.c.where(), samlClean(o.c.username))
+			return fmt.Errorf("profile %q: Okta (%s) did not accept the user name or password of %s", o.c.profile, o.c.where(), idpClean(o.c.username))
 		case ae.Code == "E0000068":
 			return fmt.Errorf("profile %q: Okta (%s) did not accept the one-time code", o.c.profile, o.c.where())
 		case ae.status == http.StatusTooManyRequests:
@@ -199,7 +199,7 @@ func (o *oktaSession) post(ctx context.Context, href string, body any) (*oktaTx,
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(b))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("POST %s: %w", safeURL(u), stripURLError(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -241,7 +241,7 @@ func oktaFactorLabel(f oktaFactor) string {
 	case f.FactorType == "token:software:totp":
 		return "Okta Verify code"
 	}
-	return samlClean(strings.ToLower(f.Provider) + " " + f.FactorType + " code")
+	return idpClean(strings.ToLower(f.Provider) + " " + f.FactorType + " code")
 }
 
 // verify answers MFA_REQUIRED with a factor the user can use.
@@ -252,7 +252,7 @@ func (o *oktaSession) verify(ctx context.Context, tx *oktaTx) (*oktaTx, error) {
 		if oktaCodeFactor(f) || oktaPushFactor(f) {
 			usable = append(usable, f)
 		} else {
-			others = append(others, samlClean(f.FactorType))
+			others = append(others, idpClean(f.FactorType))
 		}
 	}
 	if len(usable) == 0 {
@@ -313,7 +313,7 @@ func (o *oktaSession) push(ctx context.Context, stateToken, href string) (*oktaT
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(samlStderr, "Okta Verify: approve the push sent to %s's device.\n", samlClean(o.c.username))
+	fmt.Fprintf(samlStderr, "Okta Verify: approve the push sent to %s's device.\n", idpClean(o.c.username))
 	shown := false
 	for tx.Status == "MFA_CHALLENGE" {
 		switch tx.FactorResult {
@@ -323,7 +323,7 @@ func (o *oktaSession) push(ctx context.Context, stateToken, href string) (*oktaT
 		case "TIMEOUT":
 			return nil, errors.New("the Okta Verify push was not answered in time")
 		default:
-			return nil, fmt.Errorf("the Okta Verify push ended: %s", samlClean(tx.FactorResult))
+			return nil, fmt.Errorf("the Okta Verify push ended: %s", idpClean(tx.FactorResult))
 		}
 		if f := tx.Embedded.Factor; f != nil && f.Embedded.Challenge.CorrectAnswer != nil && !shown {
 			fmt.Fprintf(samlStderr, "Okta Verify: tap %d on the device.\n", *f.Embedded.Challenge.CorrectAnswer)

@@ -158,22 +158,47 @@ const maxIdPBody = 4 << 20
 
 func newSAMLHTTPClient(jar *samlJar, debug func(string, ...any)) *samlHTTPClient {
 	c := &samlHTTPClient{jar: jar, debug: debug}
-	c.hc = &http.Client{
-		Jar:     jar,
-		Timeout: 30 * time.Second,
+	c.hc = idpHTTPClient(30*time.Second, debug)
+	c.hc.Jar = jar
+	return c
+}
+
+// idpHTTPClient is the HTTP client of every sign-in (SAML and OIDC). Its
+// redirects may lead only to https, or to http on this machine: a
+// redirect is the IdP's to choose, and an IdP (or whoever answers in its
+// place) must not be able to send the next request, with its cookies or a
+// password, across the network in the clear, whatever the scheme of the
+// request before it.
+func idpHTTPClient(timeout time.Duration, debug func(string, ...any)) *http.Client {
+	return &http.Client{
+		Timeout: timeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 20 {
 				return errors.New("too many redirects")
 			}
-			prev := via[len(via)-1].URL
-			if prev.Scheme == "https" && req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
-				return fmt.Errorf("redirected from https to %s://%s", req.URL.Scheme, req.URL.Host)
+			if !secureURL(req.URL) {
+				return fmt.Errorf("redirected to %s://%s, not https; refused", req.URL.Scheme, req.URL.Host)
 			}
 			debug("IdP: redirected to %s", safeURL(req.URL))
 			return nil
 		},
 	}
-	return c
+}
+
+// secureURL: https, or http to this machine (a sign-in that never leaves it).
+func secureURL(u *url.URL) bool {
+	return u.Host != "" && (u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname()))
+}
+
+// stripURLError drops the *url.Error around err: it repeats the request's
+// URL, query and all, and queries carry passwords (a GET form) and tokens
+// (Okta's sessionToken).
+func stripURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
 }
 
 // safeURL shows a URL without its query, which may carry tokens.
@@ -197,12 +222,7 @@ func (c *samlHTTPClient) do(req *http.Request) (*samlPage, error) {
 	c.debug("IdP: %s %s", req.Method, safeURL(req.URL))
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			// url.Error repeats the URL, query and all.
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("%s %s: %w", req.Method, safeURL(req.URL), err)
+		return nil, fmt.Errorf("%s %s: %w", req.Method, safeURL(req.URL), stripURLError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxIdPBody))
@@ -215,7 +235,7 @@ func (c *samlHTTPClient) do(req *http.Request) (*samlPage, error) {
 func (c *samlHTTPClient) get(ctx context.Context, u *url.URL) (*samlPage, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("GET %s: %w", safeURL(u), stripURLError(err))
 	}
 	return c.do(req)
 }

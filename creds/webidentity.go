@@ -47,7 +47,7 @@ func (j *job) webIdentity(ctx context.Context, prof *Profile, duration time.Dura
 		}
 		if source == oidcSignedIn {
 			if claims, ok := unverifiedJWTClaims(t.IDToken); ok {
-				fmt.Fprintf(oidcStderr, "Signed in at %s as %s.\n", oidcClean(c.issuer), oidcClean(or(claims.Email, claims.Subject)))
+				fmt.Fprintf(oidcStderr, "Signed in at %s as %s.\n", idpClean(c.issuer), idpClean(or(claims.Email, claims.Subject)))
 			}
 		}
 		e, err := j.assumeWebIdentity(ctx, prof, t.IDToken, duration)

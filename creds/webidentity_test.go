@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -28,7 +29,8 @@ type oidcWorld struct {
 	env     map[string]string
 	stderr  *oidcSyncBuffer
 	browser func(u string) // nil: the browser never signs in
-	opened  []string
+	opened  []string // what aws-runas gave the browser
+	authz   []string // the authorization URLs it was redirected to
 	mu      sync.Mutex
 }
 
@@ -104,7 +106,15 @@ web_identity_token_file = `+filepath.Join(t.TempDir(), "token")+`
 // follow is a browser that signs in at once: it follows the identity
 // provider's redirects to aws-runas's listener.
 func (w *oidcWorld) follow(u string) {
-	resp, err := http.Get(u)
+	client := &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) == 1 {
+			w.mu.Lock()
+			w.authz = append(w.authz, req.URL.String())
+			w.mu.Unlock()
+		}
+		return nil
+	}}
+	resp, err := client.Get(u)
 	if err != nil {
 		w.t.Errorf("browser: %v", err)
 		return
@@ -199,11 +209,18 @@ func TestOIDCBrowserSignInServesManyRoles(t *testing.T) {
 		t.Fatalf("calls %+v", calls)
 	}
 	out := w.stderr.String()
-	if !strings.Contains(out, "Sign in at "+w.iss.URL+" in your browser") || !strings.Contains(out, w.iss.URL+"/authorize?") ||
+	if !strings.Contains(out, "Sign in at "+w.iss.URL+" in your browser") || !strings.Contains(out, "\n    "+w.opened[0]+"\n") ||
 		!strings.Contains(out, "Signed in at "+w.iss.URL+" as alice@example.com.") {
 		t.Fatalf("stderr:\n%s", out)
 	}
-	u, err := url.Parse(w.opened[0])
+	// State, nonce and PKCE challenge are not on the browser's command
+	// line (which any user can read) nor on the terminal: the browser is
+	// sent to a one-shot address of aws-runas's listener, which redirects.
+	if start, err := url.Parse(w.opened[0]); err != nil || start.Scheme != "http" || start.Hostname() != "127.0.0.1" ||
+		!strings.HasPrefix(start.Path, "/start/") || len(start.Path) < 30 || start.RawQuery != "" || strings.Contains(out, "state=") {
+		t.Fatalf("opened %s", w.opened[0])
+	}
+	u, err := url.Parse(w.authz[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +228,7 @@ func TestOIDCBrowserSignInServesManyRoles(t *testing.T) {
 	red := q.Get("redirect_uri")
 	if q.Get("code_challenge_method") != "S256" || q.Get("nonce") == "" || len(q.Get("state")) < 20 ||
 		!strings.HasPrefix(red, "http://127.0.0.1:") || !strings.HasSuffix(red, "/") || q.Get("scope") != "openid email offline_access" {
-		t.Fatalf("authorization URL %s", w.opened[0])
+		t.Fatalf("authorization URL %s", w.authz[0])
 	}
 	w.wantCached(1, 1)
 
@@ -451,7 +468,7 @@ func TestOIDCFixedRedirectPort(t *testing.T) {
 	if _, err := w.provider(true).Get(context.Background(), Request{Profile: "sso-admin", SSO: SSO{WebIdentityRedirectURI: redirect}}); err != nil {
 		t.Fatal(err)
 	}
-	u, _ := url.Parse(w.opened[0])
+	u, _ := url.Parse(w.authz[0])
 	if got := u.Query().Get("redirect_uri"); got != redirect {
 		t.Fatalf("redirect_uri %s, want %s", got, redirect)
 	}
@@ -495,12 +512,18 @@ func TestWebIdentityTokenFile(t *testing.T) {
 	}
 }
 
-func TestOIDCClean(t *testing.T) {
-	if got := oidcClean("a\x1b[31mred\nline\u202e"); got != "a [31mred line " {
+// One sanitizer for what identity providers say: controls and format
+// characters out, white space collapsed, cut by runes.
+func TestIdPClean(t *testing.T) {
+	if got := idpClean("a\x1b[31mred\n\tline\u202e  x\u200by"); got != "a [31mred line x y" {
 		t.Fatalf("%q", got)
 	}
-	if got := oidcClean(strings.Repeat("x", 400)); len(got) != 303 {
+	if got := idpClean(strings.Repeat("x", 400)); len(got) != 303 {
 		t.Fatalf("%d", len(got))
+	}
+	// Cut by runes: 400 two-byte runes keep 300 whole runes.
+	if got := idpClean(strings.Repeat("é", 400)); got != strings.Repeat("é", 300)+"..." {
+		t.Fatalf("%q", got)
 	}
 }
 
@@ -532,5 +555,105 @@ func TestOpenBrowserHonoursBROWSER(t *testing.T) {
 		if string(got) != tc.want {
 			t.Errorf("BROWSER=%q: got %q, want %q", tc.browser, got, tc.want)
 		}
+	}
+}
+
+// oidcDiscovery serves an OpenID configuration whose token endpoint is tok.
+func oidcDiscovery(t *testing.T, tok string) *httptest.Server {
+	t.Helper()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/redirect/.well-known/openid-configuration" {
+			http.Redirect(rw, r, "http://example.invalid/.well-known/openid-configuration?x=1", http.StatusFound)
+			return
+		}
+		rw.Header().Set("Content-Type", "application/json")
+		rw.Write([]byte(`{"issuer":"` + srv.URL + `","authorization_endpoint":"` + srv.URL + `/auth","token_endpoint":"` + tok +
+			`","jwks_uri":"` + srv.URL + `/jwks","device_authorization_endpoint":"` + srv.URL + `/device"}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Every endpoint of the discovery document must be https (or on this
+// machine), and discovery follows no redirect into the clear.
+func TestOIDCEndpointsMustBeHTTPS(t *testing.T) {
+	p := &Provider{Getenv: func(string) string { return "" }, Debug: t.Logf}
+	srv := oidcDiscovery(t, "http://idp.example.com/token?q=1")
+	c, err := newOIDCClient(p, &Profile{Name: "x", WebIdentityAuthURL: srv.URL, WebIdentityClientID: "aws-runas"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.provider(context.Background()); err == nil || !strings.Contains(err.Error(), "token_endpoint that is not https (http://idp.example.com/token)") {
+		t.Fatalf("err %v", err)
+	}
+	c, err = newOIDCClient(p, &Profile{Name: "x", WebIdentityAuthURL: srv.URL + "/redirect", WebIdentityClientID: "aws-runas"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.provider(context.Background()); err == nil || !strings.Contains(err.Error(), "redirected to http://example.invalid, not https; refused") {
+		t.Fatalf("err %v", err)
+	}
+	// Loopback endpoints are fine.
+	srv = oidcDiscovery(t, "http://127.0.0.1:1/token")
+	c, _ = newOIDCClient(p, &Profile{Name: "x", WebIdentityAuthURL: srv.URL, WebIdentityClientID: "aws-runas"})
+	if _, err := c.provider(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Only web addresses reach the browser command: the device flow's
+// verification_uri is the identity provider's to choose.
+func TestOpenBrowserRefusesNonWebURLs(t *testing.T) {
+	if os.PathSeparator != '/' {
+		t.Skip("a shell script browser")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "opened")
+	script := filepath.Join(dir, "browser")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$@\" >> "+out+"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := &Provider{Getenv: func(k string) string { return map[string]string{"BROWSER": script}[k] }}
+	for _, u := range []string{"file:///etc/passwd", "smb://host/share", "-new-window", "--user-data-dir=/tmp/x", "http://idp.example.com/device", "javascript:alert(1)", "https:///nohost"} {
+		if err := openBrowser(p, u); err == nil {
+			t.Errorf("%q: opened", u)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if b, err := os.ReadFile(out); err == nil {
+		t.Fatalf("the browser ran: %q", b)
+	}
+}
+
+// The start address redirects once: a second visit (another program that
+// read it off the screen) learns nothing.
+func TestOIDCStartURLIsOneShot(t *testing.T) {
+	w := newOIDCWorld(t, ststest.OIDCBehavior{})
+	var second int
+	w.browser = func(u string) {
+		noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := noFollow.Get(u)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		resp.Body.Close()
+		again, err := noFollow.Get(u)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		again.Body.Close()
+		second = again.StatusCode
+		if resp.StatusCode != http.StatusFound || !strings.HasPrefix(resp.Header.Get("Location"), w.iss.URL+"/authorize?") {
+			t.Errorf("first visit: %s, to %s", resp.Status, resp.Header.Get("Location"))
+			return
+		}
+		w.follow(resp.Header.Get("Location"))
+	}
+	w.get("sso-admin")
+	if second != http.StatusNotFound {
+		t.Fatalf("second visit: %d", second)
 	}
 }
