@@ -169,16 +169,26 @@ func (c *oidcClient) config(prov *oidc.Provider, redirect string) *oauth2.Config
 	return &oauth2.Config{ClientID: c.clientID, Endpoint: ep, RedirectURL: redirect, Scopes: c.scopes}
 }
 
+// How token may get an ID token, from the most to the least cached.
+type oidcMode int
+
+const (
+	oidcUseCache oidcMode = iota // the cached ID token while fresh, else as below
+	oidcRefresh                  // the cached refresh token (the ID token was refused), else as below
+	oidcSignIn                   // a new sign-in
+)
+
 // token returns an ID token: the cached one while it is fresh, else one
-// refreshed with the cached refresh token, else one from a new sign-in.
-// It does not store what it gets; save does, once STS has taken it.
-func (c *oidcClient) token(ctx context.Context, useCache bool) (*oidcTokenFile, oidcSource, error) {
+// refreshed with the cached refresh token, else one from a new sign-in;
+// mode skips the first ways. It does not store what it gets; save does,
+// once STS has taken it.
+func (c *oidcClient) token(ctx context.Context, mode oidcMode) (*oidcTokenFile, oidcSource, error) {
 	var cached *oidcTokenFile
-	if useCache {
+	if mode != oidcSignIn {
 		cached = c.load()
 	}
 	now := c.p.now()
-	if cached != nil && cached.Expiry.Sub(now) > oidcMinRemaining {
+	if mode == oidcUseCache && cached != nil && cached.Expiry.Sub(now) > oidcMinRemaining {
 		c.p.debug("OIDC: ID token for %s cached, expires %s", c.issuer, cached.Expiry.Format(time.RFC3339))
 		return cached, oidcCached, nil
 	}
@@ -188,6 +198,11 @@ func (c *oidcClient) token(ctx context.Context, useCache bool) (*oidcTokenFile, 
 			return t, oidcRefreshed, nil
 		}
 		c.p.debug("OIDC: refresh at %s failed, signing in again: %v", c.issuer, err)
+	}
+	if mode == oidcRefresh {
+		// STS refused the cached ID token and there is no other way to
+		// a new one than the user: the file is no use to the next run.
+		c.forget()
 	}
 	if c.p.Prompt == nil {
 		return nil, 0, &InputNeededError{What: fmt.Sprintf("profile %q: signing in at %s is needed (no usable ID token is cached): run aws-runas %s without --non-interactive first", c.profile, c.issuer, c.profile)}

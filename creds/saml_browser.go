@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -60,24 +61,36 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("profile %q: signing in at %s in a browser: %s", c.profile, c.where(), fmt.Sprintf(format, args...))
 	}
+	// The time allowed starts now: waiting for another run's browser
+	// sign-in is part of it.
+	ctx, cancel := context.WithTimeout(ctx, browserSignInTimeout)
+	defer cancel()
 	// One browser profile, so one browser sign-in at a time.
 	unlock := j.p.Cache.lock(samlKind, "browser")
 	defer unlock()
-	ctx, cancel := context.WithTimeout(ctx, browserSignInTimeout)
-	defer cancel()
+	if err := ctx.Err(); err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return "", fail("no sign-in within %s (another sign-in held the browser)", browserSignInTimeout)
+		}
+		return "", err
+	}
 
+	// The browser lives until the deferred close below, not until ctx
+	// ends: a browser killed by the timeout or an interrupt would not
+	// write its cookies (the IdP's session) to the profile.
+	bctx := context.WithoutCancel(ctx)
 	var allocCtx context.Context
 	var allocCancel context.CancelFunc
 	started := false // by aws-runas, not attached to
 	if addr := j.p.getenv(samlBrowserURLEnv); addr != "" {
 		j.p.debug("browser: attaching to %s", addr)
-		allocCtx, allocCancel = remote.NewAllocator(ctx, addr)
+		allocCtx, allocCancel = remote.NewAllocator(bctx, addr)
 	} else {
 		opts, err := j.browserOptions()
 		if err != nil {
 			return "", fail("%v", err)
 		}
-		allocCtx, allocCancel = chromedp.NewExecAllocator(ctx, opts...)
+		allocCtx, allocCancel = chromedp.NewExecAllocator(bctx, opts...)
 		started = true
 	}
 	defer allocCancel()
@@ -85,8 +98,10 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 	defer func() {
 		// Close the browser gracefully, so that it writes its cookies
 		// (the IdP's session) to the profile; a browser that aws-runas
-		// attached to keeps running, without the sign-in tab.
-		cctx, ccancel := context.WithTimeout(tabCtx, 10*time.Second)
+		// attached to keeps running, without the sign-in tab. The close
+		// gets time of its own, whatever ended the sign-in; WithoutCancel
+		// keeps only the tab that chromedp.Cancel closes.
+		cctx, ccancel := context.WithTimeout(context.WithoutCancel(tabCtx), 10*time.Second)
 		if err := chromedp.Cancel(cctx); err != nil {
 			j.p.debug("browser: closing: %v", err)
 		}
@@ -155,13 +170,12 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 			return "", fail("cannot open %s: %v", safeURL(c.authURL), idpClean(err.Error()))
 		case <-detached:
 			return "", fail("%v", errBrowserClosed)
-		case <-tabCtx.Done():
-			switch {
-			case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 				return "", fail("no sign-in within %s", browserSignInTimeout)
-			case ctx.Err() != nil:
-				return "", ctx.Err()
 			}
+			return "", ctx.Err()
+		case <-tabCtx.Done():
 			return "", fail("%v", errBrowserClosed)
 		}
 	}
@@ -255,7 +269,7 @@ func (j *job) browserOptions() ([]chromedp.ExecAllocatorOption, error) {
 	}
 	if j.p.Cache != nil {
 		dir := filepath.Join(j.p.Cache.Dir, ".aws-runas.browser")
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		if err := privateDir(dir); err != nil {
 			return nil, err
 		}
 		opts = append(opts, chromedp.UserDataDir(dir))
@@ -286,6 +300,36 @@ func (j *job) browserOptions() ([]chromedp.ExecAllocatorOption, error) {
 		opts = append(opts, remote.WebSocket)
 	}
 	return opts, nil
+}
+
+// privateDir makes dir, the browser's profile, or checks it: it holds the
+// IdP's session cookies, which sign in as the user. A symbolic link could
+// send them where another user reads them (or swap the profile for one
+// that user prepared), so it is refused; a directory that others can open
+// is made private.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
+		return err
+	}
+	fi, err := os.Lstat(dir)
+	switch {
+	case err != nil:
+		return err
+	case fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("the browser profile %s is a symbolic link; refused (remove it)", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("the browser profile %s is not a directory", dir)
+	case runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0:
+		// Windows has no mode bits: the profile there is as private as
+		// the cache directory's ACL.
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("the browser profile %s is open to other users and cannot be made private: %v", dir, err)
+		}
+	}
+	return nil
 }
 
 // browserStartError explains a browser that did not start.

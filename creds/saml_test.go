@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -597,4 +599,82 @@ func tabURLs(t *testing.T, port string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// The browser's profile holds the IdP's session: it must be private.
+func TestSAMLBrowserProfileIsPrivate(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("mode bits and symbolic links")
+	}
+	cache := t.TempDir()
+	j := &job{p: &Provider{Cache: &Cache{Dir: cache}, Getenv: func(string) string { return "" }}}
+	dir := filepath.Join(cache, ".aws-runas.browser")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	if _, err := j.browserOptions(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("mode %v %v", fi.Mode(), err)
+	}
+	// A link to another user's directory is not followed.
+	os.Remove(dir)
+	if err := os.Symlink(t.TempDir(), dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.browserOptions(); err == nil || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+// The time allowed for a browser sign-in includes the wait for another
+// run's: a run that waited it out does not start a browser afterwards.
+func TestSAMLBrowserTimeoutCoversLockWait(t *testing.T) {
+	w := newSAMLWorld(t)
+	w.setenv("AWS_RUNAS_BROWSER", filepath.Join(t.TempDir(), "no-such-browser"))
+	old := browserSignInTimeout
+	browserSignInTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { browserSignInTimeout = old })
+	p := w.provider()
+	unlock := p.Cache.lock(samlKind, "browser")
+	go func() { time.Sleep(700 * time.Millisecond); unlock() }()
+	_, err := p.Get(context.Background(), Request{Profile: "form-admin", SSO: SSO{SAMLProvider: "browser"}})
+	if err == nil || !strings.Contains(err.Error(), "no sign-in within 300ms") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+// A sign-in that times out still closes the browser gracefully, so that
+// it writes its profile (the IdP's cookies).
+func TestSAMLBrowserTimeoutClosesGracefully(t *testing.T) {
+	chromium := testtool.Require(t, "chromium")
+	w := newSAMLWorld(t)
+	w.setenv("AWS_RUNAS_BROWSER", chromium)
+	w.setenv("AWS_RUNAS_BROWSER_FLAGS", browserFlags(t.TempDir()))
+	old := browserSignInTimeout
+	browserSignInTimeout = 5 * time.Second
+	t.Cleanup(func() { browserSignInTimeout = old })
+	p := w.provider()
+	var mu sync.Mutex
+	var log []string
+	p.Debug = func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		log = append(log, fmt.Sprintf(format, args...))
+	}
+	_, err := p.Get(context.Background(), Request{Profile: "form-admin", SSO: SSO{SAMLProvider: "browser"}})
+	if err == nil || !strings.Contains(err.Error(), "no sign-in within 5s") {
+		t.Fatalf("err %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, l := range log {
+		if strings.HasPrefix(l, "browser: closing:") {
+			t.Fatalf("not closed gracefully: %s", l)
+		}
+	}
 }

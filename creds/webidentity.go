@@ -39,9 +39,9 @@ func (j *job) webIdentity(ctx context.Context, prof *Profile, duration time.Dura
 	// Concurrent runs sign in once: the others wait and find the token.
 	unlock := j.p.Cache.lock(oidcKind, c.cacheName())
 	defer unlock()
-	useCache := true
+	mode := oidcUseCache
 	for {
-		t, source, err := c.token(ctx, useCache)
+		t, source, err := c.token(ctx, mode)
 		if err != nil {
 			return nil, err
 		}
@@ -53,13 +53,23 @@ func (j *job) webIdentity(ctx context.Context, prof *Profile, duration time.Dura
 		e, err := j.assumeWebIdentity(ctx, prof, t.IDToken, duration)
 		if isCode(err, "ExpiredTokenException", "InvalidIdentityToken") {
 			// STS refuses the token itself: it is no use for any role.
-			c.forget()
-			if source == oidcCached {
-				// Revoked, or the clocks disagree: get a new one, once.
-				j.p.debug("OIDC: STS refused the cached ID token; getting a new one")
-				useCache = false
+			// Revoked, or the clocks disagree: get a new one, without
+			// the user while the refresh token serves, and at most once
+			// each way.
+			switch {
+			case source == oidcCached:
+				// The file keeps the refresh token; token forgets it if
+				// the refresh fails.
+				j.p.debug("OIDC: STS refused the cached ID token; refreshing it")
+				mode = oidcRefresh
+				continue
+			case source == oidcRefreshed && mode == oidcRefresh:
+				j.p.debug("OIDC: STS refused the refreshed ID token; signing in again")
+				c.forget()
+				mode = oidcSignIn
 				continue
 			}
+			c.forget()
 			return nil, webIdentityError(prof, "the ID token from "+c.issuer, t.IDToken, err)
 		}
 		if source != oidcCached {

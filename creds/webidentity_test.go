@@ -29,8 +29,8 @@ type oidcWorld struct {
 	env     map[string]string
 	stderr  *oidcSyncBuffer
 	browser func(u string) // nil: the browser never signs in
-	opened  []string // what aws-runas gave the browser
-	authz   []string // the authorization URLs it was redirected to
+	opened  []string       // what aws-runas gave the browser
+	authz   []string       // the authorization URLs it was redirected to
 	mu      sync.Mutex
 }
 
@@ -371,7 +371,7 @@ func TestOIDCDeviceFlow(t *testing.T) {
 }
 
 func TestOIDCCachedTokenRefusedByStsSignsInOnceMore(t *testing.T) {
-	w := newOIDCWorld(t, ststest.OIDCBehavior{})
+	w := newOIDCWorld(t, ststest.OIDCBehavior{NoRefreshToken: true})
 	w.get("sso-admin")
 	w.srv.Fail(ststest.Fault{Action: "AssumeRoleWithWebIdentity", Code: "InvalidIdentityToken", Message: "revoked", Times: 1})
 	w.get("sso-readonly")
@@ -392,6 +392,33 @@ func TestOIDCCachedTokenRefusedByStsSignsInOnceMore(t *testing.T) {
 	}
 }
 
+// A cached ID token that STS refuses is replaced with the refresh token
+// first: the user signs in again only when that fails.
+func TestOIDCCachedTokenRefusedByStsIsRefreshed(t *testing.T) {
+	w := newOIDCWorld(t, ststest.OIDCBehavior{})
+	w.get("sso-admin")
+	w.srv.Fail(ststest.Fault{Action: "AssumeRoleWithWebIdentity", Code: "InvalidIdentityToken", Message: "revoked", Times: 1})
+	// Without a prompt: a sign-in would fail.
+	if _, err := w.provider(false).Get(context.Background(), Request{Profile: "sso-readonly"}); err != nil {
+		t.Fatal(err)
+	}
+	if w.iss.Count("authorize") != 1 || w.iss.Count("token:refresh_token") != 1 {
+		t.Fatalf("authorize %d, refresh %d", w.iss.Count("authorize"), w.iss.Count("token:refresh_token"))
+	}
+	w.wantCached(1, 2)
+
+	// The refresh token fails too: the file goes, then a sign-in.
+	w.iss.Behave(ststest.OIDCBehavior{RefreshFails: true})
+	w.srv.Fail(ststest.Fault{Action: "AssumeRoleWithWebIdentity", Code: "InvalidIdentityToken", Message: "revoked", Times: 1})
+	var in *InputNeededError
+	if _, err := w.provider(false).Get(context.Background(), Request{Profile: "sso-admin", Refresh: true}); !errors.As(err, &in) {
+		t.Fatalf("err %v", err)
+	}
+	if w.cached()["oidc"] != 0 || w.iss.Count("token:refresh_token") != 2 {
+		t.Fatalf("cached %v, refresh %d", w.cached(), w.iss.Count("token:refresh_token"))
+	}
+}
+
 func TestOIDCTrustPolicyRefusalKeepsTheSignIn(t *testing.T) {
 	w := newOIDCWorld(t, ststest.OIDCBehavior{})
 	w.srv.Fail(ststest.Fault{Action: "AssumeRoleWithWebIdentity", Code: "AccessDenied", Message: "Not authorized to perform sts:AssumeRoleWithWebIdentity", Times: 1})
@@ -406,8 +433,9 @@ func TestOIDCTrustPolicyRefusalKeepsTheSignIn(t *testing.T) {
 func TestOIDCWrongStateIsTurnedAway(t *testing.T) {
 	w := newOIDCWorld(t, ststest.OIDCBehavior{})
 	w.browser = func(u string) {
-		au, _ := url.Parse(u)
-		red, _ := url.Parse(au.Query().Get("redirect_uri"))
+		// The start address is on the listener of the redirect URI.
+		red, _ := url.Parse(u)
+		red.Path = "/"
 		red.RawQuery = url.Values{"code": {"stolen"}, "state": {"forged"}}.Encode()
 		resp, err := http.Get(red.String())
 		if err != nil || resp.StatusCode != http.StatusBadRequest {

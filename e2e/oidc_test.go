@@ -321,6 +321,11 @@ func oidcBrowse(start string, deny bool, logf func(string, ...any)) error {
 		resp.Body.Close()
 		at := resp.Request.URL
 		logf("%d %s %s", resp.StatusCode, resp.Request.Method, at)
+		if step == 0 {
+			// aws-runas's start URL redirects once to the provider: the
+			// sign-in is over when the browser leaves the provider's host.
+			u0 = at
+		}
 		if at.Host != u0.Host {
 			// Redirected to aws-runas's listener: the sign-in is over.
 			logf("landed: %s", strings.Join(strings.Fields(string(body)), " "))
@@ -464,6 +469,9 @@ func oidcChromium(start, mode string, logf func(string, ...any)) error {
 		}
 		last = loc + " " + kind
 		at, _ := url.Parse(loc)
+		if step == 0 && at != nil {
+			u0 = at // the provider's host, past aws-runas's start URL
+		}
 		logf("chromium: %s (%s)", loc, kind)
 		var text string
 		switch kind {
