@@ -31,15 +31,6 @@ const (
 	exitInputNeeded = 3
 )
 
-// evalFileVar names the file the shell functions of `aws-runas init` pass:
-// code for the calling shell goes there instead of stdout, so a command's
-// own output can never be mistaken for it.
-const evalFileVar = "__AWS_RUNAS_EVAL_FILE"
-
-// evalShellVar is the calling shell's dialect, which the init functions
-// pass along with evalFileVar (shells.Detect reads it).
-const evalShellVar = "__AWS_RUNAS_EVAL_SHELL"
-
 type options struct {
 	Profile        string `short:"p" long:"profile" value-name:"NAME" description:"profile name or role ARN; every positional argument is then the command"`
 	NoRole         bool   `short:"n" long:"no-role" description:"session token only (GetSessionToken), no role is assumed"`

@@ -79,7 +79,7 @@ func (a *app) run(inv *invocation) error {
 		return a.whoami(ctx, prov, res)
 	case len(inv.command) > 0:
 		return runCommand(inv.command, commandEnv(a.environ(), credentialEnv(res)))
-	case o.Output == "" && a.getenv(evalFileVar) == "" && a.isTerminal():
+	case o.Output == "" && a.getenv(shells.EvalFileVar) == "" && a.isTerminal():
 		return a.subshell(o, res)
 	}
 	return a.printEnv(o.Output, credentialEnv(res))
@@ -99,7 +99,7 @@ func (a *app) printEnv(format string, env shells.Env) error {
 	if err != nil {
 		return err
 	}
-	if f := a.getenv(evalFileVar); f != "" && format == "" {
+	if f := a.getenv(shells.EvalFileVar); f != "" && format == "" {
 		return writeEvalFile(f, code)
 	}
 	_, err = fmt.Fprint(a.stdout, code)
@@ -121,7 +121,7 @@ func (a *app) dialect(format string) (shells.Dialect, error) {
 func writeEvalFile(path, code string) error {
 	f, err := openEvalFile(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w", evalFileVar, err)
+		return fmt.Errorf("%s: %w", shells.EvalFileVar, err)
 	}
 	if _, err := f.WriteString(code); err != nil {
 		f.Close()
@@ -294,7 +294,7 @@ func lookup(env shells.Env, name string) (string, bool) {
 // starts), and without the init functions' private variables, which belong
 // to this one call.
 func commandEnv(environ []string, env shells.Env) []string {
-	drop := map[string]bool{evalFileVar: true, evalShellVar: true, "SAML_PASSWORD": true}
+	drop := map[string]bool{shells.EvalFileVar: true, shells.EvalShellVar: true, "SAML_PASSWORD": true}
 	for _, n := range env.Unset {
 		drop[n] = true
 	}

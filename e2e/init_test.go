@@ -219,9 +219,15 @@ func TestInitWrapper(t *testing.T) {
 		initDo(tm, `printenv AWS_RUNAS_ASSUMED_ROLE_ARN`)
 		tm.waitLine(regexp.QuoteMeta(RolePrefix + "admin"))
 
+		// The user's own AWS_RUNAS_SHELL names another shell: the wrapper's
+		// call still gets code for this one, and the variable stays.
+		other := map[string]string{"bash": "export AWS_RUNAS_SHELL=fish", "zsh": "export AWS_RUNAS_SHELL=fish", "fish": "set -gx AWS_RUNAS_SHELL bash"}[sh.name]
+		initDo(tm, other)
 		cmd = "aws-runas -n admin"
 		initDo(tm, cmd)
 		initCheckPrompt(t, tm, cmd, "(AWS) e2e$", "(AWS)", 33)
+		initDo(tm, `echo "us=$AWS_RUNAS_SHELL"; `+map[string]string{"bash": "unset AWS_RUNAS_SHELL", "zsh": "unset AWS_RUNAS_SHELL", "fish": "set -e AWS_RUNAS_SHELL"}[sh.name])
+		tm.waitLine(`us=(fish|bash)`)
 		initDo(tm, `echo "p2=$AWS_RUNAS_PROFILE"; printenv AWS_RUNAS_ASSUMED_ROLE_ARN || echo role-unset`)
 		tm.waitLine(`p2=admin`)
 		tm.waitLine(`role-unset`)
@@ -232,6 +238,22 @@ func TestInitWrapper(t *testing.T) {
 		initDo(tm, `printenv AWS_RUNAS_PROFILE || echo p3-unset; printenv AWS_ACCESS_KEY_ID || echo key-unset`)
 		tm.waitLine(`p3-unset`)
 		tm.waitLine(`key-unset`)
+
+		// stdout not a terminal: the wrapper is the binary, which prints
+		// the code: > file keeps it (the shell is unchanged), eval "$(...)"
+		// and | source apply it.
+		initDo(tm, `aws-runas admin > printed.txt; printenv AWS_RUNAS_PROFILE || echo p4-unset`)
+		tm.waitLine(`p4-unset`)
+		if got := readFile(t, filepath.Join(w.dir, "printed.txt")); !strings.Contains(got, "AWS_ACCESS_KEY_ID") || !strings.Contains(got, "admin") {
+			t.Errorf("aws-runas admin > printed.txt wrote %q, want the shell code", got)
+		}
+		if sh.name == "fish" {
+			initDo(tm, `aws-runas admin | source; echo "p5=$AWS_RUNAS_PROFILE"`)
+		} else {
+			initDo(tm, `eval "$(aws-runas admin)"; echo "p5=$AWS_RUNAS_PROFILE"`)
+		}
+		tm.waitLine(`p5=admin`)
+		initDo(tm, "aws-runas -u")
 
 		if s := tm.screen(false); strings.Contains(s, "Enter MFA code") {
 			t.Errorf("an MFA code was asked for although every run had it or a cache:\n%s", s)

@@ -5,25 +5,43 @@ import (
 	"strings"
 )
 
+// EvalFileVar and EvalShellVar are the private variables the wrapper
+// function of `aws-runas init` passes to the binary for one call: the file
+// to write shell code to instead of stdout, and the shell it is for.
+const (
+	EvalFileVar  = "__AWS_RUNAS_EVAL_FILE"
+	EvalShellVar = "__AWS_RUNAS_EVAL_SHELL"
+)
+
 // Detect picks the dialect of print mode when -O is not given (contract
-// §3.2): $AWS_RUNAS_SHELL, else the shell that started aws-runas (the parent
-// process), else the base name of $SHELL, else sh.
+// §3.2): $__AWS_RUNAS_EVAL_SHELL when $__AWS_RUNAS_EVAL_FILE is set (the
+// wrapper function of `aws-runas init` passes both, so that the user's own
+// AWS_RUNAS_SHELL is left alone), else $AWS_RUNAS_SHELL, else the shell that
+// started aws-runas (the parent process), else the base name of $SHELL,
+// else sh.
 //
-// An AWS_RUNAS_SHELL that names no known shell is an error: the variable is
-// set by the wrapper function or on purpose by the user, and printing sh
-// code to, say, fish would fail later with a worse message. A parent process
-// or $SHELL that is not a known shell (make, sudo, tcsh) is passed over.
+// An __AWS_RUNAS_EVAL_SHELL or AWS_RUNAS_SHELL that names no known shell is
+// an error: the first is set by the wrapper function, the second on purpose
+// by the user, and printing sh code to, say, fish would fail later with a
+// worse message. A parent process or $SHELL that is not a known shell (make,
+// sudo, tcsh) is passed over.
 func Detect(getenv func(string) string) (Dialect, error) {
 	return detect(getenv, parentPrograms)
 }
 
 func detect(getenv func(string) string, parent func() []string) (Dialect, error) {
-	if v := getenv("AWS_RUNAS_SHELL"); v != "" {
-		name := ShellForProgram(v)
-		if name == "" {
-			return nil, fmt.Errorf("AWS_RUNAS_SHELL=%q: unknown shell, want one of %s", v, strings.Join(Names(), ", "))
+	vars := []string{"AWS_RUNAS_SHELL"}
+	if getenv(EvalFileVar) != "" {
+		vars = []string{EvalShellVar, "AWS_RUNAS_SHELL"}
+	}
+	for _, name := range vars {
+		if v := getenv(name); v != "" {
+			shell := ShellForProgram(v)
+			if shell == "" {
+				return nil, fmt.Errorf("%s=%q: unknown shell, want one of %s", name, v, strings.Join(Names(), ", "))
+			}
+			return Lookup(shell)
 		}
-		return Lookup(name)
 	}
 	for _, p := range parent() {
 		if d := known(p); d != nil {

@@ -50,6 +50,14 @@ func TestDetectOrder(t *testing.T) {
 		{"no parent", map[string]string{"SHELL": "/bin/bash"}, nil, "bash"},
 		{"SHELL not known", map[string]string{"SHELL": "/bin/tcsh"}, []string{"sudo"}, "sh"},
 		{"nothing", map[string]string{}, nil, "sh"},
+		// The wrapper's private pair comes first, over the user's own AWS_RUNAS_SHELL.
+		{"wrapper's shell first", map[string]string{"__AWS_RUNAS_EVAL_FILE": "/tmp/x", "__AWS_RUNAS_EVAL_SHELL": "bash", "AWS_RUNAS_SHELL": "fish"}, []string{"zsh"}, "bash"},
+		{"wrapper's shell, no AWS_RUNAS_SHELL", map[string]string{"__AWS_RUNAS_EVAL_FILE": "/tmp/x", "__AWS_RUNAS_EVAL_SHELL": "pwsh", "SHELL": "/bin/bash"}, []string{"bash"}, "powershell"},
+		{"eval file without its shell", map[string]string{"__AWS_RUNAS_EVAL_FILE": "/tmp/x", "AWS_RUNAS_SHELL": "fish"}, []string{"zsh"}, "fish"},
+		{"eval file alone", map[string]string{"__AWS_RUNAS_EVAL_FILE": "/tmp/x"}, []string{"zsh"}, "zsh"},
+		// Without the file, the eval shell is nothing to aws-runas.
+		{"eval shell without its file", map[string]string{"__AWS_RUNAS_EVAL_SHELL": "bash", "AWS_RUNAS_SHELL": "fish"}, []string{"zsh"}, "fish"},
+		{"eval shell without its file, nothing else", map[string]string{"__AWS_RUNAS_EVAL_SHELL": "bash"}, []string{"zsh"}, "zsh"},
 	} {
 		d, err := detect(env(c.env), parents(c.parent...))
 		if err != nil {
@@ -70,6 +78,15 @@ func TestDetectUnknownAWSRunasShell(t *testing.T) {
 		} else if !strings.Contains(err.Error(), "AWS_RUNAS_SHELL") {
 			t.Errorf("AWS_RUNAS_SHELL=%s: error %q does not name the variable", v, err)
 		}
+	}
+}
+
+func TestDetectUnknownEvalShell(t *testing.T) {
+	d, err := detect(env(map[string]string{"__AWS_RUNAS_EVAL_FILE": "/tmp/x", "__AWS_RUNAS_EVAL_SHELL": "tcsh", "AWS_RUNAS_SHELL": "bash"}), parents("bash"))
+	if err == nil {
+		t.Errorf("__AWS_RUNAS_EVAL_SHELL=tcsh: got %s, want an error", d.Name())
+	} else if !strings.Contains(err.Error(), "__AWS_RUNAS_EVAL_SHELL") {
+		t.Errorf("__AWS_RUNAS_EVAL_SHELL=tcsh: error %q does not name the variable", err)
 	}
 }
 

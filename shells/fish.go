@@ -45,9 +45,6 @@ func (fishDialect) Quote(s string) (string, error) {
 // (128 KiB on Linux), so there is no temporary file and Cleanup has nothing
 // to do.
 func (fishDialect) subshell(shellPath, initCode string) (*Launch, error) {
-	if strings.IndexByte(initCode, 0) >= 0 {
-		return nil, errNUL(initCode)
-	}
 	return &Launch{
 		Argv:    []string{shellPath, "-i", "-C", initCode},
 		Cleanup: func() {},

@@ -69,12 +69,7 @@ func privateDir() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("subshell start-up files: %w", err)
 	}
-	// MkdirTemp already uses 0700; say so explicitly in case a umask or a
-	// future change widens it.
-	if err := os.Chmod(dir, 0o700); err != nil {
-		os.RemoveAll(dir)
-		return "", fmt.Errorf("subshell start-up files: %w", err)
-	}
+	// MkdirTemp makes it 0700 (and a umask only takes bits away).
 	return dir, nil
 }
 

@@ -280,8 +280,12 @@ func TestInitMatrixInShells(t *testing.T) {
 					wantSeg = 1
 				}
 				ref := "${__aws_runas_ps1-}"
-				if s.dialect == "sh" {
+				switch s.dialect {
+				case "sh":
 					ref = "${AWS_RUNAS_PROFILE:+"
+				case "zsh":
+					// Without PROMPT_SUBST, the segment's text itself.
+					ref = "%F{yellow}(AWS)%f "
 				}
 				if n := strings.Count(ps1, ref); n != wantSeg {
 					t.Errorf("PS1 %q: %d references to the segment, want %d", ps1, n, wantSeg)
@@ -480,6 +484,10 @@ func TestPromptSegment(t *testing.T) {
 	specs := append(specsFor("bash"), specsFor("zsh")...)
 	// zsh with PROMPT_BANG: a ! of the profile must not become the history number.
 	specs = append(specs, shellSpec{"zsh-promptbang", "zsh", "zsh", []string{"-f", "-eu", "-c"}, "setopt PROMPT_BANG\n"})
+	// zsh with PROMPT_SUBST (the reference in PROMPT) as well as without
+	// (the text itself).
+	specs = append(specs, shellSpec{"zsh-subst", "zsh", "zsh", []string{"-f", "-eu", "-c"}, "setopt PROMPT_SUBST\n"},
+		shellSpec{"zsh-subst-promptbang", "zsh", "zsh", []string{"-f", "-eu", "-c"}, "setopt PROMPT_SUBST PROMPT_BANG\n"})
 	for _, s := range specs {
 		for _, c := range cases {
 			s, c := s, c
@@ -523,6 +531,51 @@ func TestPromptSegment(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestZshKeepsNoPromptSubst: a theme written for NO_PROMPT_SUBST puts data
+// in PROMPT (a branch name with $(...) in it); the init must not turn
+// PROMPT_SUBST on, which would run that data as code.
+func TestZshKeepsNoPromptSubst(t *testing.T) {
+	code, err := Init(mustDialect(t, "zsh"), InitOptions{Cmd: "aws-runas", Prompt: true, Refresh: true, Binary: "/nonexistent/aws-runas"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	marker := filepath.Join(dir, "marker")
+	far := strconv.FormatInt(time.Now().Unix()+3600, 10)
+	// The theme's precmd, before ours, rebuilds PROMPT from the branch name.
+	script := `__t_theme() { PROMPT="[$__t_branch] %%> " }
+precmd_functions=(__t_theme)
+__t_branch='$(touch "$M")'
+eval "$__T_CODE"
+if [[ -o PROMPT_SUBST ]]; then echo subst-after-init=on; fi
+export AWS_RUNAS_PROFILE=prod AWS_RUNAS_ASSUMED_ROLE_ARN=arn AWS_SESSION_EXPIRATION_UNIX=` + far + `
+for f in $precmd_functions; do $f; done
+print -r -- "P<${(%%)PROMPT}>"
+for f in $precmd_functions; do $f; done
+print -r -- "P<${(%%)PROMPT}>"
+if [[ -o PROMPT_SUBST ]]; then echo subst-after-hook=on; fi
+`
+	r := runSpec(t, shellSpec{"zsh", "zsh", "zsh", []string{"-f", "-eu", "-c"}, ""}, script, append(baseEnv(t), "__T_CODE="+code, "M="+marker))
+	wantClean(t, r)
+	if strings.Contains(r.stdout, "subst-after") {
+		t.Errorf("PROMPT_SUBST turned on: %q", r.stdout)
+	}
+	want := `(AWS:prod) [$(touch "$M")] %> `
+	got := regexp.MustCompile(`P<(.*)>
+`).FindAllStringSubmatch(r.stdout, -1)
+	if len(got) != 2 {
+		t.Fatalf("prompts: %q", r.stdout)
+	}
+	for _, g := range got {
+		if plain := ansi.ReplaceAllString(g[1], ""); plain != want {
+			t.Errorf("prompt %q, want %q", plain, want)
+		}
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the theme's prompt data ran as a command")
 	}
 }
 
@@ -998,7 +1051,15 @@ func TestHookFollowsChanges(t *testing.T) {
 		{set: "PS1='theme*> '", prompt: "(AWS:a/b) theme*> ", color: "yellow", dialect: "bash"},
 		{set: "PROMPT='theme*> '", prompt: "(AWS:a/b) theme*> ", color: "yellow", dialect: "zsh"},
 		{set: ":", prompt: "(AWS:a/b) theme*> ", color: "yellow"},
+		// PROMPT_SUBST switched either way: the reference or the text,
+		// never both, never none; and the option stays as the user set it.
 		{set: "unsetopt PROMPT_SUBST", prompt: "(AWS:a/b) theme*> ", color: "yellow", dialect: "zsh"},
+		{set: "setopt PROMPT_SUBST", prompt: "(AWS:a/b) theme*> ", color: "yellow", dialect: "zsh"},
+		{set: ":", prompt: "(AWS:a/b) theme*> ", color: "yellow", dialect: "zsh"},
+		{set: "unsetopt PROMPT_SUBST; AWS_RUNAS_PROFILE=c", prompt: "(AWS:c) theme*> ", color: "yellow", dialect: "zsh"},
+		{set: "PROMPT='theme2> '", prompt: "(AWS:c) theme2> ", color: "yellow", dialect: "zsh"},
+		{set: "PROMPT=\"x$PROMPT\"", prompt: "(AWS:c) x(AWS:c) theme2> ", color: "yellow", dialect: "zsh"},
+		{set: "PROMPT='theme*> '", prompt: "(AWS:c) theme*> ", color: "yellow", dialect: "zsh"},
 		// zsh: the escaping of ! follows PROMPT_BANG, % PROMPT_PERCENT.
 		{set: "AWS_RUNAS_PROFILE='x!%y'", prompt: "(AWS:x!%y) theme*> ", color: "yellow"},
 		{set: "setopt PROMPT_BANG", prompt: "(AWS:x!%y) theme*> ", color: "yellow", dialect: "zsh"},
@@ -1009,7 +1070,11 @@ func TestHookFollowsChanges(t *testing.T) {
 	// The zsh hook's fast path runs under the user's options: these would
 	// glob PROMPT's text ('*') or split a value, were it not quoted.
 	specs = append(specs, shellSpec{"zsh-glob", "zsh", "zsh", []string{"-f", "-eu", "-c"},
-		"setopt GLOB_ASSIGN GLOB_SUBST EXTENDED_GLOB NO_CASE_GLOB KSH_ARRAYS\nIFS=onf\n"})
+		"setopt GLOB_ASSIGN GLOB_SUBST EXTENDED_GLOB NO_CASE_GLOB KSH_ARRAYS\nIFS=onf\n"},
+		// The steps from PROMPT_SUBST on, as most themes set it.
+		shellSpec{"zsh-subst", "zsh", "zsh", []string{"-f", "-eu", "-c"}, "setopt PROMPT_SUBST\n"},
+		shellSpec{"zsh-subst-options", "zsh", "zsh", []string{"-f", "-eu", "-c"},
+			"setopt PROMPT_SUBST GLOB_ASSIGN GLOB_SUBST EXTENDED_GLOB KSH_ARRAYS NO_UNSET RC_QUOTES SH_WORD_SPLIT WARN_CREATE_GLOBAL WARN_NESTED_VAR\nIFS=onf\n"})
 	for _, s := range specs {
 		s := s
 		t.Run(s.name, func(t *testing.T) {
@@ -1029,7 +1094,7 @@ func TestHookFollowsChanges(t *testing.T) {
 				sc.WriteString(st.set + "\n" + hookCall[s.dialect] + "\n" + hookPromptExpand[s.dialect] + "\n")
 			}
 			if s.dialect == "zsh" {
-				sc.WriteString("if [[ -o PROMPT_SUBST ]]; then echo subst=on; fi\n")
+				sc.WriteString("if [[ -o PROMPT_SUBST ]]; then echo subst=on; else echo subst=off; fi\n")
 			}
 			r := runSpec(t, s, sc.String(), append(baseEnv(t), "__T_CODE="+code))
 			wantClean(t, r)
@@ -1045,8 +1110,9 @@ func TestHookFollowsChanges(t *testing.T) {
 					t.Errorf("after %q: segment color %q, want %q (%q)", w.set, c, w.color, got[i][1])
 				}
 			}
-			if s.dialect == "zsh" && !strings.Contains(r.stdout, "subst=on\n") {
-				t.Errorf("PROMPT_SUBST is off after the hook")
+			// The last step turned it off: the hook never turns it on.
+			if s.dialect == "zsh" && !strings.Contains(r.stdout, "subst=off\n") {
+				t.Errorf("PROMPT_SUBST is on after the hook, although the user turned it off")
 			}
 		})
 	}
@@ -1118,12 +1184,16 @@ func TestWrapper(t *testing.T) {
 				tmp := filepath.Join(dir, "tmp")
 				os.Mkdir(tmp, 0o700)
 				// The fake binary speaks the eval-file protocol: given only a
-				// profile (or -u), it writes the code to the file; given a
-				// COMMAND, it runs it.
+				// profile (or -u), it writes the code to the file, or to
+				// stdout without one; given a COMMAND, it runs it.
 				bin := fakeScript(t, filepath.Join(dir, "b'in dir"), "aws-runas", `
-printf '%s\n' "${AWS_RUNAS_SHELL-}" >"$__T_DIR/shell"
 f=${__AWS_RUNAS_EVAL_FILE-}
-if [ -n "$f" ]; then ls -ln "$f" | cut -c1-10 >"$__T_DIR/mode"; fi
+if [ -n "$f" ]; then
+  printf '%s %s\n' "${__AWS_RUNAS_EVAL_SHELL-unset}" "${AWS_RUNAS_SHELL-unset}" >"$__T_DIR/shell"
+  ls -ln "$f" | cut -c1-10 >"$__T_DIR/mode"
+else
+  f=/dev/stdout
+fi
 case $1 in
 fail) exit 5 ;;
 -u) cat "$__T_DIR/unset-code" >"$f"; exit 0 ;;
@@ -1151,8 +1221,19 @@ exec "$@"
 				script := strings.Join([]string{
 					`eval "$__T_CODE"`,
 					`export AWS_PROFILE=old`,
-					// In place: the variables land in this shell, exported.
-					cmd + ` prod`,
+					// The user's own choice of print-mode dialect.
+					`export AWS_RUNAS_SHELL=fish`,
+					// stdout not a terminal: the binary itself, which prints
+					// the code. eval "$(...)" applies it, > f keeps it.
+					`eval "$(` + cmd + ` prod)"`,
+					`printf '%s' "$AWS_ACCESS_KEY_ID" >"$__T_DIR/key-eval"`,
+					`unset -v AWS_ACCESS_KEY_ID AWS_RUNAS_PROFILE`,
+					`export AWS_PROFILE=old`,
+					cmd + ` prod >"$__T_DIR/printed"`,
+					`echo "after-print=${AWS_ACCESS_KEY_ID-unset}"`,
+					// In place (stdout a terminal): the variables land in this
+					// shell, exported.
+					cmd + ` prod >"$__T_TTY"`,
 					`printf '%s' "$AWS_ACCESS_KEY_ID" >"$__T_DIR/key"`,
 					`printf '%s' "${AWS_PROFILE-unset}" >"$__T_DIR/profile"`,
 					`env >"$__T_DIR/env"`,
@@ -1163,11 +1244,12 @@ exec "$@"
 					`echo "pwned=${T_PWNED-no}"`,
 					`printf 'piped' | ` + cmd + ` prod cat; echo`,
 					`if ` + cmd + ` fail; then echo "fail=0"; else echo "fail=$?"; fi`,
-					cmd + ` -u`,
+					cmd + ` -u >"$__T_TTY"`,
 					`echo "after-unset=${AWS_RUNAS_PROFILE-unset}"`,
+					`echo "user-shell=$AWS_RUNAS_SHELL"`,
 					"",
 				}, "\n")
-				r := runSpec(t, s, script, append(baseEnv(t), "__T_CODE="+code, "__T_DIR="+dir, "TMPDIR="+tmp, "M="+filepath.Join(dir, "marker")))
+				r := runSpec(t, s, script, append(baseEnv(t), "__T_CODE="+code, "__T_DIR="+dir, "TMPDIR="+tmp, "M="+filepath.Join(dir, "marker"), "__T_TTY="+ttyPath(t)))
 				wantClean(t, r)
 				read := func(name string) string {
 					b, _ := os.ReadFile(filepath.Join(dir, name))
@@ -1176,19 +1258,25 @@ exec "$@"
 				if got := read("key"); got != key {
 					t.Errorf("in place: AWS_ACCESS_KEY_ID = %q, want %q", got, key)
 				}
+				if got := read("key-eval"); got != key {
+					t.Errorf(`eval "$(%s prod)": AWS_ACCESS_KEY_ID = %q, want %q`, cmd, got, key)
+				}
+				if got := read("printed"); got != setCode {
+					t.Errorf("%s prod > file: the file holds %q, want the code %q", cmd, got, setCode)
+				}
 				if got := read("profile"); got != "unset" {
 					t.Errorf("AWS_PROFILE = %q, want it removed", got)
 				}
 				if !strings.Contains(read("env"), "AWS_RUNAS_PROFILE=prod\n") {
 					t.Errorf("AWS_RUNAS_PROFILE not exported")
 				}
-				if got := read("shell"); got != s.dialect+"\n" {
-					t.Errorf("AWS_RUNAS_SHELL = %q, want %s", got, s.dialect)
+				if got := read("shell"); got != s.dialect+" fish\n" {
+					t.Errorf("__AWS_RUNAS_EVAL_SHELL and AWS_RUNAS_SHELL = %q, want %s and the user's fish", got, s.dialect)
 				}
 				if got := read("mode"); got != "-rw-------\n" {
 					t.Errorf("eval file mode %q, want -rw-------", got)
 				}
-				for _, w := range []string{"status=7\n", "out<export T_PWNED=1>\n", "pwned=no\n", "piped\n", "fail=5\n", "after-unset=unset\n"} {
+				for _, w := range []string{"status=7\n", "out<export T_PWNED=1>\n", "pwned=no\n", "piped\n", "fail=5\n", "after-unset=unset\n", "after-print=unset\n", "user-shell=fish\n"} {
 					if !strings.Contains(r.stdout, w) {
 						t.Errorf("want %q in stdout:\n%s", w, r.stdout)
 					}

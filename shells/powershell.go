@@ -140,9 +140,6 @@ const psBootstrap = "$__aws_runas_f = $env:" + psInitEnv + "; " +
 // that the bootstrap deletes as soon as it has read it. Cleanup deletes it
 // too, for a shell that never got that far. The file holds no secret.
 func (powershellDialect) subshell(shellPath, initCode string) (*Launch, error) {
-	if strings.IndexByte(initCode, 0) >= 0 {
-		return nil, errNUL(initCode)
-	}
 	f, err := os.CreateTemp("", "aws-runas-init-*.ps1")
 	if err != nil {
 		return nil, fmt.Errorf("powershell subshell: %w", err)

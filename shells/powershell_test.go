@@ -498,8 +498,33 @@ func TestPowerShellSubshell(t *testing.T) {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Cleanup left %s (%v)", path, err)
 	}
-	if _, err := Subshell(powershellDialect{}, "pwsh", "a\x00b"); err == nil {
-		t.Error("init code with NUL accepted")
+}
+
+// No pwsh here to run the init: these are the review's points, checked in
+// the text (TestPowerShellParses checks that it parses).
+func TestPowerShellInitPoints(t *testing.T) {
+	code, err := Init(powershellDialect{}, InitOptions{Cmd: "aws-runas", Prompt: true, Refresh: true, Binary: "/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		// The segment shows control characters as '?'.
+		`($p -replace '\p{Cc}', '?')`,
+		// The current prompt is wrapped unless it is ours already: a theme
+		// loaded later is wrapped by running the init again.
+		`if (-not ("${function:prompt}" -like '*__aws_runas_prompt_hook*')) {`,
+		// Output not to the console: the binary itself.
+		`$direct = $MyInvocation.PipelinePosition -lt $MyInvocation.PipelineLength`,
+		`if ($r.FromStream -eq 'Output' -or $r.FromStream -eq 'All') { $direct = $true }`,
+		// The wrapper's dialect variable is its own.
+		`[Environment]::SetEnvironmentVariable('__AWS_RUNAS_EVAL_SHELL', 'powershell')`,
+	} {
+		if !strings.Contains(code, want) {
+			t.Errorf("init code lacks %s", want)
+		}
+	}
+	if strings.Contains(code, "'AWS_RUNAS_SHELL'") {
+		t.Errorf("the wrapper touches the user's AWS_RUNAS_SHELL")
 	}
 }
 
