@@ -94,7 +94,7 @@ func TestSecretsNeverOnStderr(t *testing.T) {
 			{name: "unknown profile", args: []string{"-v", "-O", "json", "nosuch"}, code: 1},
 			{name: "unknown flag", args: []string{"-v", "--bogus", "-o", MFACode, "admin"}, code: 2},
 			{name: "short MFA code", args: []string{"-v", "-o", "12345", "admin"}, code: 2},
-			{name: "long MFA code", args: []string{"-v", "-o", "6543210", "admin"}, code: 2},
+			{name: "long one-time code", args: []string{"-v", "-o", "654321098", "admin"}, code: 2},
 			{name: "bad duration", args: []string{"-v", "-o", MFACode, "-d", "99h", "admin"}, code: 2},
 			{name: "option after profile", args: []string{"-v", "admin", "-o", MFACode}, code: 2},
 			{name: "wrong secret key", extra: []string{"AWS_SHARED_CREDENTIALS_FILE=" + wrongCreds}, args: []string{"-v", "-n", "-O", "json", "bob"}, code: 1},
