@@ -108,6 +108,11 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 		return nil, "", &usageError{err.Error()}
 	}
 	o := &inv.opts
+	if o.Output != "" && o.Output != "json" {
+		if _, err := shells.Lookup(o.Output); err != nil {
+			return nil, "", usagef("-O %s: want one of %s, json", o.Output, strings.Join(shells.Names(), ", "))
+		}
+	}
 	if o.Version || o.List || o.Unset {
 		return inv, "", nil
 	}
@@ -132,11 +137,6 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	inv.command = rest
 	if inv.profile == "" {
 		return nil, "", usagef("the profile name is empty")
-	}
-	if o.Output != "" && o.Output != "json" {
-		if _, err := shells.Lookup(o.Output); err != nil {
-			return nil, "", usagef("-O %s: want one of %s, json", o.Output, strings.Join(shells.Names(), ", "))
-		}
 	}
 	inv.req = creds.Request{Profile: inv.profile, NoRole: o.NoRole, OTP: o.OTP, MFASerial: o.MFASerial, ExternalID: o.ExternalID, Refresh: o.Refresh,
 		SSO: creds.SSO{SAMLAuthURL: o.SAMLAuthURL, SAMLUsername: o.SAMLUsername, SAMLProvider: o.SAMLProvider,

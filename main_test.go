@@ -71,6 +71,7 @@ func TestParseArgsUsageErrors(t *testing.T) {
 		{[]string{"-a", "99999999999999999", "prod"}, "must be between 15m and 12h"},
 		{[]string{"-d", "soon", "prod"}, "a duration is a number of seconds"},
 		{[]string{"-O", "tcsh", "prod"}, "-O tcsh: want one of bash, zsh, sh, fish, powershell, json"},
+		{[]string{"-u", "-O", "tcsh"}, "-O tcsh: want one of"},
 		{[]string{"-o", "12345", "prod"}, "a one-time code is 6 to 8 digits"},
 		{[]string{"-o", "12345x", "prod"}, "a one-time code is 6 to 8 digits"},
 		{[]string{"prod", "-r"}, "options go before the profile"},
