@@ -5,11 +5,10 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/aws-runas/aws-runas/internal/testtool"
 	"io"
 	"os"
 	"os/exec"
@@ -717,49 +716,6 @@ func TestInitHostileProfile(t *testing.T) {
 
 // ---- PowerShell ----
 
-// psParseFiles runs the tree-sitter harness of tools/psparse over files and
-// gives each file's problems. Without node or the harness's modules it
-// skips, or fails under CI=true.
-func psParseFiles(t *testing.T, files []string) map[string][]string {
-	t.Helper()
-	node := requireProg(t, "node")
-	dir, err := filepath.Abs(filepath.Join("..", "tools", "psparse"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []string{"web-tree-sitter", "tree-sitter-powershell"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", m)); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("tools/psparse/node_modules/%s is missing under CI=true: run `npm ci --prefix tools/psparse` first (%v)", m, err)
-			}
-			t.Skipf("tools/psparse/node_modules/%s is missing: run `npm ci --prefix tools/psparse` (%v)", m, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, append([]string{"--liftoff-only", filepath.Join(dir, "psparse.mjs")}, files...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) {
-		t.Fatalf("psparse: %v\n%s%s", err, out.String(), errb.String())
-	}
-	problems := map[string][]string{}
-	for _, line := range strings.Split(out.String(), "\n") {
-		for _, f := range files {
-			if rest, ok := strings.CutPrefix(line, f+":"); ok {
-				problems[f] = append(problems[f], rest)
-				break
-			}
-		}
-	}
-	if (err == nil) != (len(problems) == 0) {
-		t.Fatalf("psparse exit %v does not match its report:\n%s", err, out.String())
-	}
-	return problems
-}
-
 // psHostileProfile holds PowerShell's quotes (typographic ones too), its
 // expansions and non-ASCII text.
 const psHostileProfile = "it's $(touch pwned) `n @' \"q\" Bob’s ‘x’ ‚y‛ café"
@@ -833,7 +789,7 @@ func TestPowerShellOutput(t *testing.T) {
 	if err := os.WriteFile(control, []byte("function f {\n  if ($x -eq 'a' { 'b' }\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	problems := psParseFiles(t, append(files, control))
+	problems := testtool.ParsePowerShell(t, append(files, control))
 	if len(problems[control]) == 0 {
 		t.Errorf("psparse found nothing wrong in a broken script: the check is blind")
 	}

@@ -1,19 +1,14 @@
 package shells
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/aws-runas/aws-runas/internal/testtool"
@@ -339,58 +334,6 @@ func TestPowerShellInit(t *testing.T) {
 	}
 }
 
-// psparse finds node and the parser harness: a skip on a developer's
-// machine without them, a failure under CI=true.
-func psparse(t *testing.T) (node, script string) {
-	t.Helper()
-	node = testtool.Require(t, "node")
-	dir, err := filepath.Abs(filepath.Join("..", "tools", "psparse"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []string{"web-tree-sitter", "tree-sitter-powershell"} {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", m)); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("tools/psparse/node_modules/%s is missing under CI=true: run `npm ci --prefix tools/psparse` first (%v)", m, err)
-			}
-			t.Skipf("tools/psparse/node_modules/%s is missing: run `npm ci --prefix tools/psparse` (%v)", m, err)
-		}
-	}
-	return node, filepath.Join(dir, "psparse.mjs")
-}
-
-// psParse parses every file with one node process and returns each file's
-// problems (ERROR and MISSING nodes).
-func psParse(t *testing.T, files []string) map[string][]string {
-	t.Helper()
-	node, script := psparse(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, append([]string{"--liftoff-only", script}, files...)...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if err != nil && !(errors.As(err, &ee) && ee.ExitCode() == 1) {
-		t.Fatalf("psparse: %v\n%s%s", err, out.String(), errb.String())
-	}
-	problems := map[string][]string{}
-	sc := bufio.NewScanner(&out)
-	for sc.Scan() {
-		line := sc.Text()
-		for _, f := range files {
-			if rest, ok := strings.CutPrefix(line, f+":"); ok {
-				problems[f] = append(problems[f], rest)
-				break
-			}
-		}
-	}
-	if (err == nil) != (len(problems) == 0) {
-		t.Fatalf("psparse exit %v does not match its report:\n%s", err, out.String())
-	}
-	return problems
-}
-
 // Every export and every init a real PowerShell parser reads without an
 // error; a broken script is reported, so the check can fail.
 func TestPowerShellParses(t *testing.T) {
@@ -435,7 +378,7 @@ func TestPowerShellParses(t *testing.T) {
 	for name, code := range broken {
 		write(name, code)
 	}
-	problems := psParse(t, files)
+	problems := testtool.ParsePowerShell(t, files)
 	for _, f := range files {
 		if _, isBroken := broken[filepath.Base(f)]; isBroken {
 			if len(problems[f]) == 0 {
@@ -446,19 +389,6 @@ func TestPowerShellParses(t *testing.T) {
 		if p := problems[f]; len(p) > 0 {
 			code, _ := os.ReadFile(f)
 			t.Errorf("%s: %s\n%.2000s", filepath.Base(f), strings.Join(p, "\n"), code)
-		}
-	}
-}
-
-// The harness reads stdin when given no file.
-func TestPowerShellParserStdin(t *testing.T) {
-	node, script := psparse(t)
-	for code, wantOK := range map[string]bool{"$env:A = 'it''s'\n": true, "$env:A = 'it's'\n": false} {
-		cmd := exec.Command(node, "--liftoff-only", script)
-		cmd.Stdin = strings.NewReader(code)
-		out, err := cmd.CombinedOutput()
-		if (err == nil) != wantOK {
-			t.Errorf("%q: %v\n%s", code, err, out)
 		}
 	}
 }
