@@ -359,30 +359,12 @@ set -e -U AWS_PROFILE
 	}
 }
 
-// fishInitCombos are all option combinations of init, with a binary path
-// that needs quoting.
-func fishInitCombos(binary string) []InitOptions {
-	var all []InitOptions
-	for _, cmd := range []string{"", "aws-runas", "awsr"} {
-		for _, prompt := range []bool{false, true} {
-			for _, refresh := range []bool{false, true} {
-				all = append(all, InitOptions{Cmd: cmd, Prompt: prompt, Refresh: refresh, Binary: binary})
-			}
-		}
-	}
-	return all
-}
-
-func comboName(o InitOptions) string {
-	return fmt.Sprintf("cmd=%q,prompt=%v,refresh=%v", o.Cmd, o.Prompt, o.Refresh)
-}
-
 // Every combination: fish --no-execute is clean; sourcing it twice prints
 // nothing on stderr and installs everything once.
 func TestFishInitCombinations(t *testing.T) {
 	b := newFishBox(t)
-	for _, o := range fishInitCombos("/opt/it's a $(dir)/aws-runas") {
-		t.Run(comboName(o), func(t *testing.T) {
+	for _, o := range initMatrix("/opt/it's a $(dir)/aws-runas") {
+		t.Run(optName(o), func(t *testing.T) {
 			code := mustFishInit(t, o)
 			lines := strings.Split(strings.TrimRight(code, "\n"), "\n")
 			if last := lines[len(lines)-1]; !strings.HasPrefix(last, "#") || !strings.Contains(last, "aws-runas init fish | source") {

@@ -275,13 +275,7 @@ func checkPSASCII(t *testing.T, what, code string) {
 func psInitCombos() []InitOptions {
 	var all []InitOptions
 	for _, bin := range []string{`C:\Program Files\aws-runas\aws-runas.exe`, "/opt/it's $(x) `y`/aws-runas", "/opt/Bob’s café/aws-runas", ""} {
-		for _, cmd := range []string{"", "aws-runas", "awsr"} {
-			for _, prompt := range []bool{false, true} {
-				for _, refresh := range []bool{false, true} {
-					all = append(all, InitOptions{Cmd: cmd, Prompt: prompt, Refresh: refresh, Binary: bin})
-				}
-			}
-		}
+		all = append(all, initMatrix(bin)...)
 	}
 	return all
 }
@@ -290,9 +284,9 @@ func TestPowerShellInit(t *testing.T) {
 	for _, o := range psInitCombos() {
 		code, err := Init(powershellDialect{}, o)
 		if err != nil {
-			t.Fatalf("%s: %v", comboName(o), err)
+			t.Fatalf("%s: %v", optName(o), err)
 		}
-		name := comboName(o) + ",binary=" + o.Binary
+		name := optName(o) + ",binary=" + o.Binary
 		checkPSASCII(t, name, code)
 		for _, bad := range []string{"&&", "||", "??", "?.", "?[", "\r"} {
 			if strings.Contains(code, bad) {
