@@ -81,8 +81,8 @@ func (j *samlJar) Cookies(u *url.URL) []*http.Cookie {
 func (j *samlJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.jar.SetCookies(u, cookies)
 	now := j.now()
+	j.jar.SetCookies(u, relativeExpiry(cookies, now))
 	for _, c := range cookies {
 		k := samlCookie{URL: (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String(), Name: c.Name, Value: c.Value,
 			Domain: strings.ToLower(strings.TrimPrefix(c.Domain, ".")), Path: c.Path, Secure: c.Secure, HTTPOnly: c.HttpOnly}
@@ -104,6 +104,26 @@ func (j *samlJar) SetCookies(u *url.URL, cookies []*http.Cookie) {
 			j.kept = append(j.kept, k)
 		}
 	}
+}
+
+// relativeExpiry gives each cookie with an Expires time a Max-Age instead,
+// counted from now. net/http/cookiejar reads the system clock; the jar's
+// own clock (a test's, or a cookie file read back later) decides when a
+// cookie has expired.
+func relativeExpiry(cookies []*http.Cookie, now time.Time) []*http.Cookie {
+	out := make([]*http.Cookie, len(cookies))
+	for i, c := range cookies {
+		cc := *c
+		if cc.MaxAge == 0 && !cc.Expires.IsZero() {
+			cc.MaxAge = int(cc.Expires.Sub(now) / time.Second)
+			if cc.MaxAge <= 0 {
+				cc.MaxAge = -1
+			}
+			cc.Expires = time.Time{}
+		}
+		out[i] = &cc
+	}
+	return out
 }
 
 // load reads the cookies of the file at path into the jar. A file that is
