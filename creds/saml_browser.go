@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/remote"
 )
@@ -141,6 +143,8 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 		return "", fail("%v", err)
 	}
 
+	closed := watchTab(evCtx, tabCtx, detached)
+
 	fmt.Fprintf(samlStderr, "Sign in at %s in the browser window aws-runas opened (waiting up to %s).\n", c.where(), browserSignInTimeout)
 	navigated := make(chan error, 1)
 	go func() { navigated <- chromedp.Do(tabCtx, chromedp.Navigate(c.authURL.String())) }()
@@ -163,12 +167,12 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 				continue
 			}
 			select {
-			case <-detached:
+			case <-closed:
 				return "", fail("%v", errBrowserClosed)
 			default:
 			}
 			return "", fail("cannot open %s: %v", safeURL(c.authURL), idpClean(err.Error()))
-		case <-detached:
+		case <-closed:
 			return "", fail("%v", errBrowserClosed)
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -179,6 +183,43 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 			return "", fail("%v", errBrowserClosed)
 		}
 	}
+}
+
+// watchTab returns a channel that closes when the sign-in tab is gone: the
+// user closed it, or the whole browser. The detach event alone is not
+// enough: a tab closed while the browser is busy (a loaded machine) has
+// been seen to give none, and aws-runas then waited out its whole sign-in
+// time. So the browser's list of targets is also read once a second.
+func watchTab(ctx, tabCtx context.Context, detached <-chan struct{}) <-chan struct{} {
+	closed := make(chan struct{})
+	var id target.ID
+	if c := chromedp.FromContext(tabCtx); c != nil && c.Target != nil {
+		id = c.Target.TargetID
+	}
+	go func() {
+		defer close(closed)
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-detached:
+				return
+			case <-tabCtx.Done():
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			targets, err := chromedp.Targets(tabCtx)
+			if err != nil {
+				continue // the connection's end shows as tabCtx.Done
+			}
+			if !slices.ContainsFunc(targets, func(t *target.Info) bool { return t.TargetID == id }) {
+				return
+			}
+		}
+	}()
+	return closed
 }
 
 // browserRequest handles a request held on its way to the consumer: the
