@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws-runas/aws-runas/completions"
 	"github.com/aws-runas/aws-runas/creds"
+	"github.com/aws-runas/aws-runas/creds/cache"
+	"github.com/aws-runas/aws-runas/creds/config"
 	"github.com/aws-runas/aws-runas/shells"
 )
 
@@ -37,11 +39,11 @@ func (a *app) run(inv *invocation) error {
 		return a.printEnv(o.Output, shells.Env{Unset: allVars})
 	}
 
-	files, err := creds.LocateFiles(o.Path, a.getenv)
+	files, err := config.LocateFiles(o.Path, a.getenv)
 	if err != nil {
 		return err
 	}
-	cfg, err := creds.Load(files)
+	cfg, err := config.Load(files)
 	if err != nil {
 		return err
 	}
@@ -51,7 +53,7 @@ func (a *app) run(inv *invocation) error {
 		}
 		return nil
 	}
-	prov := &creds.Provider{Config: cfg, Cache: &creds.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug}
+	prov := &creds.Provider{Config: cfg, Cache: &cache.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug}
 	if o.NonInteractive {
 		prov.Cache.Wait = nonInteractiveLockWait
 	} else {

@@ -3,22 +3,58 @@ package creds
 import (
 	"context"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/aws-runas/aws-runas/creds/cache"
+	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/signon"
+	"github.com/aws-runas/aws-runas/signon/oidc"
+	"github.com/aws-runas/aws-runas/signon/saml"
 )
 
-// federated gets role credentials for prof from its identity provider:
-// AssumeRoleWithSAML with an assertion (saml.go), or
-// AssumeRoleWithWebIdentity with an OIDC token (webidentity.go). The entry
-// returned has RoleSessionName set; the caller stores it in the role cache.
-func (j *job) federated(ctx context.Context, prof *Profile, duration time.Duration) (*entry, error) {
+// signOn is the sign-on provider of a profile that signs in at one.
+func signOn(prof *config.Profile) signon.Provider {
 	if prof.SAMLAuthURL != "" {
-		return j.saml(ctx, prof, duration)
+		return saml.SignOn{}
 	}
-	return j.webIdentity(ctx, prof, duration)
+	return oidc.SignOn{}
+}
+
+// federated gets role credentials for prof from its identity provider:
+// AssumeRoleWithSAML with an assertion (signon/saml), or
+// AssumeRoleWithWebIdentity with an OIDC token (signon/oidc). The entry
+// returned has RoleSessionName set; the caller stores it in the role cache.
+func (j *job) federated(ctx context.Context, prof *config.Profile, duration time.Duration) (*cache.Entry, error) {
+	target := prof == j.ch.Roles[len(j.ch.Roles)-1]
+	req := signon.Request{
+		Profile:     prof,
+		Duration:    duration,
+		DurationSet: target && j.req.RoleDuration != 0 || prof.Duration != 0,
+		OTP:         j.req.OTP,
+	}
+	env := &signon.Env{
+		Cache:    j.p.Cache,
+		STS:      j.client.With(aws.Credentials{}),
+		Timeout:  j.p.Timeout,
+		Getenv:   j.p.getenv,
+		Debug:    j.p.debug,
+		Now:      j.p.now,
+		Prompt:   j.p.Prompt,
+		Password: j.p.Password,
+		Choose:   j.p.Choose,
+	}
+	r, err := signOn(prof).RoleCredentials(ctx, req, env)
+	if err != nil {
+		return nil, err
+	}
+	c := r.Credentials
+	return &cache.Entry{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: c.Expires, RoleSessionName: r.SessionName}, nil
 }
 
 // federatedID names the identity provider and user a sign-on profile's
 // credentials come from (see job.sourceID).
-func (p *Profile) federatedID() string {
+func federatedID(p *config.Profile) string {
 	switch {
 	case p.SAMLAuthURL != "":
 		return "saml:" + p.SAMLAuthURL + " " + p.SAMLUsername
@@ -58,18 +94,18 @@ var ssoEnv = []struct {
 // already (by its keys or a flag), or a role ARN typed on the command line:
 // a variable such as AWS_WEB_IDENTITY_TOKEN_FILE, set in every pod of some
 // clusters, must not turn a source_profile role into another login.
-func (p *Provider) applySSO(target *Profile, flags SSO, roleARN bool) {
+func (p *Provider) applySSO(target *config.Profile, flags SSO, roleARN bool) {
 	for _, s := range ssoEnv {
 		if v := *s.field(&flags); v != "" {
-			*target.field(s.key) = v
+			_ = target.Set(s.key, v) // a string key: no error
 		}
 	}
-	if !roleARN && !target.federated() {
+	if !roleARN && !target.Federated() {
 		return
 	}
 	for _, s := range ssoEnv {
 		if v := p.getenv(s.env); v != "" && *s.field(&flags) == "" {
-			*target.field(s.key) = v
+			_ = target.Set(s.key, v)
 		}
 	}
 }

@@ -1,9 +1,11 @@
-// Package creds turns AWS profiles into temporary credentials: it reads
-// profiles as the AWS CLI does, calls STS (GetSessionToken with MFA, then
-// AssumeRole), and caches what it gets beside the config file.
+// Package creds turns AWS profiles into temporary credentials: the flows
+// (GetSessionToken with MFA, AssumeRole, role chaining, sign-on) and the
+// Provider that runs them. Profiles come from creds/config, cached
+// credentials from creds/cache, sign-on from the signon packages.
 package creds
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +14,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	smithy "github.com/aws/smithy-go"
+	"github.com/aws/aws-sdk-go-v2/service/sts/types"
+
+	"github.com/aws-runas/aws-runas/creds/cache"
+	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/awssts"
+	"github.com/aws-runas/aws-runas/signon"
 )
 
 const (
@@ -24,16 +31,12 @@ const (
 	// chainLimit is what STS allows a role assumed with temporary
 	// credentials (a session token's or another role's): role chaining.
 	chainLimit = time.Hour
-	// minRemaining: credentials closer than this to expiry are renewed
-	// rather than used. It matches the shell hook's refresh window, so the
-	// hook's call always gets fresh credentials.
-	minRemaining = 5 * time.Minute
 )
 
 // Bounds of the durations, from the STS API reference.
 var (
-	SessionBounds = [2]time.Duration{15 * time.Minute, 36 * time.Hour}
-	RoleBounds    = [2]time.Duration{15 * time.Minute, 12 * time.Hour}
+	SessionBounds = awssts.SessionBounds
+	RoleBounds    = awssts.RoleBounds
 )
 
 // Request is what the user asked for.
@@ -69,20 +72,20 @@ type Identity struct {
 
 // Whoami asks STS whose credentials res holds.
 func (p *Provider) Whoami(ctx context.Context, res *Result) (*Identity, error) {
-	c := stsClients{p: p, region: res.Region, endpoint: res.endpoint}
-	out, err := call(ctx, p, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
-		return c.with(res.Credentials).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	c := awssts.Clients{Region: res.Region, Endpoint: res.endpoint}
+	out, err := awssts.Call(ctx, p.Timeout, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+		return c.With(res.Credentials).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	})
 	if err != nil {
-		return nil, stsError("GetCallerIdentity", res.Profile, err)
+		return nil, awssts.Error("GetCallerIdentity", res.Profile, err)
 	}
 	return &Identity{UserID: aws.ToString(out.UserId), Account: aws.ToString(out.Account), Arn: aws.ToString(out.Arn)}, nil
 }
 
 // Provider gets credentials. Its zero value is not usable: set Config.
 type Provider struct {
-	Config *Config
-	Cache  *Cache // nil: no cache
+	Config *config.Config
+	Cache  *cache.Cache // nil: no cache
 	// Prompt asks for an MFA code; nil means no one can be asked.
 	Prompt func(ctx context.Context, serial string) (string, error)
 	// Password asks for a secret without echoing it; nil: no one to ask.
@@ -98,32 +101,30 @@ type Provider struct {
 
 // InputNeededError is returned when getting credentials needs an answer
 // from the user and none can be asked for.
-type InputNeededError struct{ What string }
-
-func (e *InputNeededError) Error() string { return e.What }
+type InputNeededError = signon.InputNeededError
 
 // chain resolves a profile name or role ARN. A role ARN is assumed with the
 // default profile's credentials, region and MFA device.
-func (p *Provider) chain(req Request) (*Chain, error) {
+func (p *Provider) chain(req Request) (*config.Chain, error) {
 	name := req.Profile
 	if !strings.HasPrefix(name, "arn:") {
-		return p.Config.ResolveWith(name, func(t *Profile) { p.applySSO(t, req.SSO, false) })
+		return p.Config.ResolveWith(name, func(t *config.Profile) { p.applySSO(t, req.SSO, false) })
 	}
-	if !isRoleARN(name) {
+	if !awssts.IsRoleARN(name) {
 		return nil, fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME)", name)
 	}
-	t := &Profile{Name: name, RoleARN: name, where: place("command line")}
+	t := &config.Profile{Name: name, RoleARN: name, Where: config.Place("command line")}
 	p.applySSO(t, req.SSO, true)
-	if t.federated() {
+	if t.Federated() {
 		base := *t
-		return &Chain{Base: &base, Roles: []*Profile{t}}, nil
+		return &config.Chain{Base: &base, Roles: []*config.Profile{t}}, nil
 	}
 	ch, err := p.Config.Resolve("default")
 	if err != nil {
 		return nil, fmt.Errorf("role ARN %s is assumed with the default profile: %w", name, err)
 	}
 	def := ch.Target()
-	ch.Roles = append(ch.Roles, &Profile{Name: name, RoleARN: name, Region: def.Region, MFASerial: def.MFASerial, EndpointURL: def.EndpointURL, where: place("command line")})
+	ch.Roles = append(ch.Roles, &config.Profile{Name: name, RoleARN: name, Region: def.Region, MFASerial: def.MFASerial, EndpointURL: def.EndpointURL, Where: config.Place("command line")})
 	return ch, nil
 }
 
@@ -131,9 +132,9 @@ func (p *Provider) chain(req Request) (*Chain, error) {
 type job struct {
 	p      *Provider
 	req    Request
-	ch     *Chain
+	ch     *config.Chain
 	serial string
-	client stsClients
+	client awssts.Clients
 	now    time.Time
 }
 
@@ -145,14 +146,14 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	}
 	target := ch.Target()
 	region := p.region(target)
-	if region != "" && !isRegion(region) {
+	if region != "" && !awssts.IsRegion(region) {
 		return nil, fmt.Errorf("profile %q: region %q is not an AWS region name", req.Profile, region)
 	}
 	j := &job{p: p, req: req, ch: ch, now: p.now()}
 	j.serial = j.mfaSerial()
-	j.client = stsClients{p: p, region: region, endpoint: p.endpoint(target)}
-	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.endpoint}
-	if req.NoRole && ch.Base.federated() {
+	j.client = awssts.Clients{Region: region, Endpoint: p.endpoint(target)}
+	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.Endpoint}
+	if req.NoRole && ch.Base.Federated() {
 		return nil, fmt.Errorf("profile %q signs in through an identity provider: it has role credentials only, no session token (-n)", req.Profile)
 	}
 	if req.NoRole || len(ch.Roles) == 0 {
@@ -160,14 +161,14 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		res.Credentials = e.credentials()
+		res.Credentials = e.Credentials()
 		return res, nil
 	}
 	e, err := j.role(ctx, len(ch.Roles)-1)
 	if err != nil {
 		return nil, err
 	}
-	res.Credentials = e.credentials()
+	res.Credentials = e.Credentials()
 	res.RoleARN = e.RoleARN
 	res.RoleSessionName = e.RoleSessionName
 	return res, nil
@@ -180,11 +181,11 @@ func (p *Provider) Expiration(req Request) (exp time.Time, ok bool, err error) {
 	if err != nil {
 		return time.Time{}, false, err
 	}
-	var e *entry
+	var e *cache.Entry
 	if req.NoRole || len(ch.Roles) == 0 {
-		e = p.Cache.load(sessionKind, ch.Base.Name, p.now())
+		e = p.Cache.Load(cache.Session, ch.Base.Name, p.now())
 	} else {
-		e = p.Cache.load(roleKind, ch.Target().Name, p.now())
+		e = p.Cache.Load(cache.Role, ch.Target().Name, p.now())
 	}
 	if e == nil {
 		return time.Time{}, false, nil
@@ -215,7 +216,7 @@ func (p *Provider) debug(format string, args ...any) {
 // region: the profile's own, else the environment's. The profile wins over
 // the environment because the environment may hold the region aws-runas
 // exported for the previous profile.
-func (p *Provider) region(target *Profile) string {
+func (p *Provider) region(target *config.Profile) string {
 	for _, r := range []string{target.Region, p.getenv("AWS_REGION"), p.getenv("AWS_DEFAULT_REGION")} {
 		if r != "" {
 			return r
@@ -226,7 +227,7 @@ func (p *Provider) region(target *Profile) string {
 
 // endpoint follows the SDKs' order: the service's variable, the global
 // variable, then the profile's endpoint_url.
-func (p *Provider) endpoint(target *Profile) string {
+func (p *Provider) endpoint(target *config.Profile) string {
 	for _, e := range []string{p.getenv("AWS_ENDPOINT_URL_STS"), p.getenv("AWS_ENDPOINT_URL"), target.EndpointURL} {
 		if e != "" {
 			return e
@@ -253,10 +254,10 @@ func (j *job) mfaSerial() string {
 // or from GetSessionToken, with MFA when there is a device. Base
 // credentials that are already temporary are used as they are: STS does
 // not issue session tokens for them.
-func (j *job) session(ctx context.Context, refresh bool) (*entry, error) {
+func (j *job) session(ctx context.Context, refresh bool) (*cache.Entry, error) {
 	base := j.ch.Base
-	hit := func() *entry {
-		if e := j.p.Cache.load(sessionKind, base.Name, j.now); e != nil && j.fits(e) {
+	hit := func() *cache.Entry {
+		if e := j.p.Cache.Load(cache.Session, base.Name, j.now); e != nil && j.fits(e) {
 			j.p.debug("session token of %q: cached, expires %s", base.Name, e.Expiration.Format(time.RFC3339))
 			return e
 		}
@@ -270,7 +271,7 @@ func (j *job) session(ctx context.Context, refresh bool) (*entry, error) {
 			return e, nil
 		}
 	}
-	unlock := j.p.Cache.lock(sessionKind, base.Name)
+	unlock := j.p.Cache.Lock(cache.Session, base.Name)
 	defer unlock()
 	if !refresh {
 		// Another run may have fetched it while this one waited.
@@ -284,9 +285,9 @@ func (j *job) session(ctx context.Context, refresh bool) (*entry, error) {
 	}
 	if long.SessionToken != "" {
 		j.p.debug("profile %q: credentials are already temporary, no session token", base.Name)
-		return &entry{AccessKeyID: long.AccessKeyID, SecretAccessKey: long.SecretAccessKey, SessionToken: long.SessionToken, Expiration: long.Expires}, nil
+		return &cache.Entry{AccessKeyID: long.AccessKeyID, SecretAccessKey: long.SecretAccessKey, SessionToken: long.SessionToken, Expiration: long.Expires}, nil
 	}
-	in := &sts.GetSessionTokenInput{DurationSeconds: seconds(or(j.req.SessionDuration, DefaultSessionDuration))}
+	in := &sts.GetSessionTokenInput{DurationSeconds: awssts.Seconds(cmp.Or(j.req.SessionDuration, DefaultSessionDuration))}
 	if j.serial != "" {
 		code, err := j.mfaCode(ctx)
 		if err != nil {
@@ -294,31 +295,31 @@ func (j *job) session(ctx context.Context, refresh bool) (*entry, error) {
 		}
 		in.SerialNumber, in.TokenCode = &j.serial, &code
 	}
-	j.p.debug("GetSessionToken for profile %q (MFA device: %s)", base.Name, orNone(j.serial))
-	client := j.client.with(long)
-	out, err := call(ctx, j.p, func(ctx context.Context) (*sts.GetSessionTokenOutput, error) {
+	j.p.debug("GetSessionToken for profile %q (MFA device: %s)", base.Name, cmp.Or(j.serial, "none"))
+	client := j.client.With(long)
+	out, err := awssts.Call(ctx, j.p.Timeout, func(ctx context.Context) (*sts.GetSessionTokenOutput, error) {
 		return client.GetSessionToken(ctx, in)
 	})
 	if err != nil {
-		return nil, stsError("GetSessionToken", base.Name, err)
+		return nil, awssts.Error("GetSessionToken", base.Name, err)
 	}
 	e := fromSTS(out.Credentials)
 	e.MFASerial, e.SourceKeyID = j.serial, long.AccessKeyID
 	// The caller identity names role sessions; asked once per token.
-	if id, err := call(ctx, j.p, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
-		return j.client.with(e.credentials()).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if id, err := awssts.Call(ctx, j.p.Timeout, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+		return j.client.With(e.Credentials()).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	}); err == nil {
 		e.Account, e.ARN = aws.ToString(id.Account), aws.ToString(id.Arn)
 	} else {
 		j.p.debug("GetCallerIdentity: %v", err)
 	}
-	j.p.Cache.store(sessionKind, base.Name, e)
+	j.p.Cache.Store(cache.Session, base.Name, e)
 	return e, nil
 }
 
 // fits says whether a cached session token serves this request: made from
 // the same long-term key, and with MFA when MFA is asked for.
-func (j *job) fits(e *entry) bool {
+func (j *job) fits(e *cache.Entry) bool {
 	if j.serial != "" && e.MFASerial != j.serial {
 		return false
 	}
@@ -332,8 +333,8 @@ func (j *job) fits(e *entry) bool {
 // It is empty for sources that cannot be named without running them
 // (credential_process, credential_source).
 func (j *job) sourceID() string {
-	if b := j.ch.Base; b.federated() {
-		return b.federatedID()
+	if b := j.ch.Base; b.Federated() {
+		return federatedID(b)
 	}
 	return j.ch.Base.AccessKeyID
 }
@@ -341,18 +342,18 @@ func (j *job) sourceID() string {
 // role returns the credentials of j.ch.Roles[i], assuming the roles below
 // it first. Locks are taken from the target down to the session token, the
 // same order in every process, so parallel runs cannot deadlock.
-func (j *job) role(ctx context.Context, i int) (*entry, error) {
+func (j *job) role(ctx context.Context, i int) (*cache.Entry, error) {
 	prof := j.ch.Roles[i]
 	target := i == len(j.ch.Roles)-1
 	externalID := prof.ExternalID
-	duration := or(prof.Duration, DefaultRoleDuration)
+	duration := cmp.Or(prof.Duration, DefaultRoleDuration)
 	if target {
-		externalID = or(j.req.ExternalID, externalID)
-		duration = or(j.req.RoleDuration, duration)
+		externalID = cmp.Or(j.req.ExternalID, externalID)
+		duration = cmp.Or(j.req.RoleDuration, duration)
 	}
 	useCache := !(target && j.req.Refresh)
-	hit := func() *entry {
-		if e := j.p.Cache.load(roleKind, prof.Name, j.now); e != nil && e.RoleARN == prof.RoleARN && e.ExternalID == externalID &&
+	hit := func() *cache.Entry {
+		if e := j.p.Cache.Load(cache.Role, prof.Name, j.now); e != nil && e.RoleARN == prof.RoleARN && e.ExternalID == externalID &&
 			(j.sourceID() == "" || e.SourceKeyID == j.sourceID()) {
 			j.p.debug("role %s for %q: cached, expires %s", e.RoleARN, prof.Name, e.Expiration.Format(time.RFC3339))
 			return e
@@ -364,7 +365,7 @@ func (j *job) role(ctx context.Context, i int) (*entry, error) {
 			return e, nil
 		}
 	}
-	unlock := j.p.Cache.lock(roleKind, prof.Name)
+	unlock := j.p.Cache.Lock(cache.Role, prof.Name)
 	defer unlock()
 	if useCache {
 		// Another run may have fetched it while this one waited.
@@ -373,20 +374,20 @@ func (j *job) role(ctx context.Context, i int) (*entry, error) {
 		}
 	}
 
-	in := &sts.AssumeRoleInput{RoleArn: aws.String(prof.RoleARN), DurationSeconds: seconds(duration)}
+	in := &sts.AssumeRoleInput{RoleArn: aws.String(prof.RoleARN), DurationSeconds: awssts.Seconds(duration)}
 	if externalID != "" {
 		in.ExternalId = aws.String(externalID)
 	}
-	var caller *entry
+	var caller *cache.Entry
 	identity := func() (account, arn string) { return caller.Account, caller.ARN }
 	switch {
-	case i == 0 && j.ch.Base.federated():
+	case i == 0 && j.ch.Base.Federated():
 		e, err := j.federated(ctx, prof, duration)
 		if err != nil {
 			return nil, err
 		}
 		e.RoleARN, e.ExternalID, e.SourceKeyID = prof.RoleARN, externalID, j.sourceID()
-		j.p.Cache.store(roleKind, prof.Name, e)
+		j.p.Cache.Store(cache.Role, prof.Name, e)
 		return e, nil
 	case i > 0:
 		if duration > chainLimit {
@@ -406,7 +407,7 @@ func (j *job) role(ctx context.Context, i int) (*entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		caller = &entry{AccessKeyID: long.AccessKeyID, SecretAccessKey: long.SecretAccessKey, SessionToken: long.SessionToken, SourceKeyID: long.AccessKeyID}
+		caller = &cache.Entry{AccessKeyID: long.AccessKeyID, SecretAccessKey: long.SecretAccessKey, SessionToken: long.SessionToken, SourceKeyID: long.AccessKeyID}
 		if long.SessionToken == "" && j.serial != "" {
 			code, err := j.mfaCode(ctx)
 			if err != nil {
@@ -426,41 +427,41 @@ func (j *job) role(ctx context.Context, i int) (*entry, error) {
 	name := prof.RoleSessionName
 	if name == "" {
 		account, arn := identity()
-		name = defaultSessionName(account, arn, j.now)
+		name = awssts.DefaultSessionName(account, arn, j.now)
 	}
-	in.RoleSessionName = aws.String(sanitizeSessionName(name))
+	in.RoleSessionName = aws.String(awssts.SessionName(name))
 
 	j.p.debug("AssumeRole %s for %q (%s, session %s)", prof.RoleARN, prof.Name, duration, *in.RoleSessionName)
-	assume := func(c *entry) (*sts.AssumeRoleOutput, error) {
-		client := j.client.with(c.credentials())
-		return call(ctx, j.p, func(ctx context.Context) (*sts.AssumeRoleOutput, error) { return client.AssumeRole(ctx, in) })
+	assume := func(c *cache.Entry) (*sts.AssumeRoleOutput, error) {
+		client := j.client.With(c.Credentials())
+		return awssts.Call(ctx, j.p.Timeout, func(ctx context.Context) (*sts.AssumeRoleOutput, error) { return client.AssumeRole(ctx, in) })
 	}
 	out, err := assume(caller)
-	if err != nil && i == 0 && duration <= chainLimit && isCode(err, "ExpiredToken") {
+	if err != nil && i == 0 && duration <= chainLimit && awssts.IsCode(err, "ExpiredToken") {
 		// The cached session token expired or was revoked early: drop it
 		// and authenticate once more, never in a loop.
 		j.p.debug("session token rejected as expired; getting a new one")
-		j.p.Cache.remove(sessionKind, j.ch.Base.Name)
+		j.p.Cache.Remove(cache.Session, j.ch.Base.Name)
 		if caller, err = j.session(ctx, true); err != nil {
 			return nil, err
 		}
 		out, err = assume(caller)
 	}
 	if err != nil {
-		return nil, stsError("AssumeRole "+prof.RoleARN, prof.Name, err)
+		return nil, awssts.Error("AssumeRole "+prof.RoleARN, prof.Name, err)
 	}
 	e := fromSTS(out.Credentials)
 	e.RoleARN, e.ExternalID, e.RoleSessionName = prof.RoleARN, externalID, *in.RoleSessionName
 	e.SourceKeyID = j.sourceID()
-	j.p.Cache.store(roleKind, prof.Name, e)
+	j.p.Cache.Store(cache.Role, prof.Name, e)
 	return e, nil
 }
 
 // callerIdentity asks STS who c is; a failure only costs the session name
 // its account and user parts.
-func (j *job) callerIdentity(ctx context.Context, c *entry) (account, arn string) {
-	out, err := call(ctx, j.p, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
-		return j.client.with(c.credentials()).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+func (j *job) callerIdentity(ctx context.Context, c *cache.Entry) (account, arn string) {
+	out, err := awssts.Call(ctx, j.p.Timeout, func(ctx context.Context) (*sts.GetCallerIdentityOutput, error) {
+		return j.client.With(c.Credentials()).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	})
 	if err != nil {
 		j.p.debug("GetCallerIdentity: %v", err)
@@ -472,7 +473,7 @@ func (j *job) callerIdentity(ctx context.Context, c *entry) (account, arn string
 // mfaCode is -o's code, else one asked for at the terminal.
 func (j *job) mfaCode(ctx context.Context) (string, error) {
 	if j.req.OTP != "" {
-		if !isMFACode(j.req.OTP) {
+		if !awssts.IsMFACode(j.req.OTP) {
 			return "", errors.New("the MFA code given with -o must be 6 digits")
 		}
 		return j.req.OTP, nil
@@ -483,22 +484,6 @@ func (j *job) mfaCode(ctx context.Context) (string, error) {
 	return j.p.Prompt(ctx, j.serial)
 }
 
-func (e *entry) credentials() aws.Credentials {
-	return aws.Credentials{AccessKeyID: e.AccessKeyID, SecretAccessKey: e.SecretAccessKey, SessionToken: e.SessionToken, CanExpire: !e.Expiration.IsZero(), Expires: e.Expiration}
-}
-
-func seconds(d time.Duration) *int32 { s := int32(d / time.Second); return &s }
-
-func or[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
-}
-
-func orNone(s string) string { return or(s, "none") }
-
 // accountOf is the account field of an ARN.
 func accountOf(arn string) string {
 	parts := strings.SplitN(arn, ":", 6)
@@ -508,28 +493,11 @@ func accountOf(arn string) string {
 	return parts[4]
 }
 
-// defaultSessionName is aws-runas-session_<ACCOUNT>_<USERNAME>_<UNIXTIME>
-// when the caller is known, else aws-runas-session_<UNIXTIME>.
-func defaultSessionName(account, arn string, now time.Time) string {
-	user := arn
-	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
-		user = arn[i+1:]
-	}
-	if account == "" || user == "" {
-		return fmt.Sprintf("aws-runas-session_%d", now.Unix())
-	}
-	return fmt.Sprintf("aws-runas-session_%s_%s_%d", account, user, now.Unix())
+// fromSTS is the cache entry of an STS answer's credentials.
+func fromSTS(c *types.Credentials) *cache.Entry {
+	cr := awssts.Credentials(c)
+	return &cache.Entry{AccessKeyID: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey, SessionToken: cr.SessionToken, Expiration: cr.Expires}
 }
 
-func isCode(err error, codes ...string) bool {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return false
-	}
-	for _, c := range codes {
-		if ae.ErrorCode() == c {
-			return true
-		}
-	}
-	return false
-}
+// isMFACode is awssts.IsMFACode, under the name prompt.go knows it by.
+func isMFACode(s string) bool { return awssts.IsMFACode(s) }

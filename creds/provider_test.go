@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws-runas/aws-runas/creds/cache"
+	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/credtest"
 	"github.com/aws-runas/aws-runas/internal/ststest"
 )
 
@@ -26,7 +29,7 @@ const (
 type world struct {
 	t       *testing.T
 	srv     *ststest.Server
-	files   Files
+	files   config.Files
 	prompts atomic.Int32
 }
 
@@ -63,13 +66,13 @@ source_profile = inner
 }
 
 func (w *world) provider() *Provider {
-	cfg, err := Load(w.files)
+	cfg, err := config.Load(w.files)
 	if err != nil {
 		w.t.Fatal(err)
 	}
 	return &Provider{
 		Config: cfg,
-		Cache:  &Cache{Dir: w.files.CacheDir()},
+		Cache:  &cache.Cache{Dir: w.files.CacheDir()},
 		Getenv: func(k string) string {
 			if k == "AWS_ENDPOINT_URL_STS" {
 				return w.srv.URL
@@ -264,17 +267,24 @@ func TestFederatedCacheIsPerIdentity(t *testing.T) {
 	w := newWorld(t, "")
 	p := w.provider()
 	p.Prompt, p.Password = nil, nil
-	prof := func(user string) *Profile {
-		return &Profile{Name: "sso", RoleARN: "arn:aws:iam::123456789012:role/admin", SAMLAuthURL: "https://127.0.0.1:1/sso", SAMLUsername: user, where: place("test")}
+	prof := func(user string) *config.Profile {
+		return &config.Profile{Name: "sso", RoleARN: "arn:aws:iam::123456789012:role/admin", SAMLAuthURL: "https://127.0.0.1:1/sso", SAMLUsername: user, Where: config.Place("test")}
 	}
-	alice := &job{p: p, ch: &Chain{Base: prof("alice"), Roles: []*Profile{prof("alice")}}, now: time.Now()}
-	p.Cache.store(roleKind, "sso", &entry{AccessKeyID: "ASIACACHED", SecretAccessKey: "s", SessionToken: "t",
+	alice := &job{p: p, ch: &config.Chain{Base: prof("alice"), Roles: []*config.Profile{prof("alice")}}, now: time.Now()}
+	p.Cache.Store(cache.Role, "sso", &cache.Entry{AccessKeyID: "ASIACACHED", SecretAccessKey: "s", SessionToken: "t",
 		Expiration: time.Now().Add(time.Hour), RoleARN: "arn:aws:iam::123456789012:role/admin", SourceKeyID: alice.sourceID()})
 	if e, err := alice.role(context.Background(), 0); err != nil || e.AccessKeyID != "ASIACACHED" {
 		t.Fatalf("alice did not get her cached credentials: %v %v", e, err)
 	}
-	bob := &job{p: p, ch: &Chain{Base: prof("bob"), Roles: []*Profile{prof("bob")}}, now: time.Now()}
+	bob := &job{p: p, ch: &config.Chain{Base: prof("bob"), Roles: []*config.Profile{prof("bob")}}, now: time.Now()}
 	if e, err := bob.role(context.Background(), 0); err == nil || e != nil {
 		t.Fatalf("bob got alice's cached credentials: %+v", e)
 	}
+}
+
+// writeFiles makes a config and a credentials file in a temp dir.
+func writeFiles(t *testing.T, cfg, credentials string) config.Files {
+	t.Helper()
+	c, cr := credtest.WriteFiles(t, cfg, credentials)
+	return config.Files{Config: c, Credentials: cr}
 }

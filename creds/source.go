@@ -8,15 +8,17 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+
+	"github.com/aws-runas/aws-runas/creds/config"
 )
 
 // baseCredentials are the credentials a chain starts from: the profile's
 // keys, its credential_process, or its credential_source. Never the
 // credentials already in the environment (unless credential_source says
 // Environment): those may be ones aws-runas exported earlier.
-func (p *Provider) baseCredentials(ctx context.Context, base *Profile) (aws.Credentials, error) {
+func (p *Provider) baseCredentials(ctx context.Context, base *config.Profile) (aws.Credentials, error) {
 	switch {
-	case base.hasKeys():
+	case base.HasKeys():
 		return aws.Credentials{AccessKeyID: base.AccessKeyID, SecretAccessKey: base.SecretAccessKey, SessionToken: base.SessionToken}, nil
 	case base.CredentialProcess != "":
 		// The SDK runs the command through the shell and checks its JSON,
@@ -30,7 +32,7 @@ func (p *Provider) baseCredentials(ctx context.Context, base *Profile) (aws.Cred
 	case base.CredentialSource != "":
 		return p.credentialSource(ctx, base)
 	}
-	return aws.Credentials{}, fmt.Errorf("profile %q (%s) has no credentials", base.Name, base.where)
+	return aws.Credentials{}, fmt.Errorf("profile %q (%s) has no credentials", base.Name, base.Where)
 }
 
 // processError describes a credential_process failure without the
@@ -47,7 +49,7 @@ func processError(err error) string {
 	return err.Error()
 }
 
-func (p *Provider) credentialSource(ctx context.Context, base *Profile) (aws.Credentials, error) {
+func (p *Provider) credentialSource(ctx context.Context, base *config.Profile) (aws.Credentials, error) {
 	switch base.CredentialSource {
 	case "Environment":
 		c := aws.Credentials{
@@ -62,5 +64,5 @@ func (p *Provider) credentialSource(ctx context.Context, base *Profile) (aws.Cre
 	case "Ec2InstanceMetadata", "EcsContainer":
 		return containerOrInstanceCredentials(ctx, base.CredentialSource)
 	}
-	return aws.Credentials{}, fmt.Errorf("profile %q (%s): credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", base.Name, base.where, base.CredentialSource)
+	return aws.Credentials{}, fmt.Errorf("profile %q (%s): credential_source %q is not one of Environment, Ec2InstanceMetadata, EcsContainer", base.Name, base.Where, base.CredentialSource)
 }

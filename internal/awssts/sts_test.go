@@ -1,0 +1,41 @@
+package awssts
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	smithy "github.com/aws/smithy-go"
+)
+
+func TestSTSErrorMessages(t *testing.T) {
+	for _, tc := range []struct {
+		code, msg, want string
+	}{
+		{"SignatureDoesNotMatch", "Signature expired: 20261122T000000Z is now earlier than 20261122T001500Z", "is this machine's clock wrong?"},
+		{"SignatureDoesNotMatch", "The request signature we calculated does not match", "check the secret access key"},
+		{"InvalidClientTokenId", "The security token included in the request is invalid.", "check the access key id"},
+		{"Throttling", "Rate exceeded", "STS is throttling requests"},
+		{"ExpiredToken", "The security token included in the request is expired", "run again with -r"},
+		{"AccessDenied", "User: x is not authorized", "AccessDenied: User: x is not authorized"},
+	} {
+		err := Error("AssumeRole arn:aws:iam::1:role/r", "prod", &smithy.GenericAPIError{Code: tc.code, Message: tc.msg})
+		if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), `profile "prod": AssumeRole arn:aws:iam::1:role/r`) {
+			t.Errorf("%s %q: %v, want %q", tc.code, tc.msg, err, tc.want)
+		}
+	}
+}
+
+func TestSessionName(t *testing.T) {
+	now := time.Unix(1700000000, 0)
+	if got := DefaultSessionName("123456789012", "arn:aws:iam::123456789012:user/alice", now); got != "aws-runas-session_123456789012_alice_1700000000" {
+		t.Errorf("got %s", got)
+	}
+	if got := DefaultSessionName("", "", now); got != "aws-runas-session_1700000000" {
+		t.Errorf("got %s", got)
+	}
+	long := SessionName(DefaultSessionName("123456789012", "arn:aws:iam::123456789012:user/"+strings.Repeat("é", 40), now))
+	if len(long) != 64 || strings.ContainsAny(long, "é") {
+		t.Errorf("sanitized = %q (%d)", long, len(long))
+	}
+}

@@ -1,0 +1,110 @@
+package awssts
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The syntax checks below are byte loops rather than regular expressions:
+// a package-level regexp is compiled at every start of the program, and
+// that alone cost more than the whole warm path's own work (see the
+// Performance section of README.md).
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isAlnum(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// isWord is \w in STS's patterns: ASCII letters, digits and '_'.
+func isWord(c byte) bool { return isAlnum(c) || c == '_' }
+
+func allDigits(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// IsMFACode: an MFA device's one-time code is 6 digits.
+func IsMFACode(s string) bool { return allDigits(s, 6) }
+
+// IsRegion: a region is one DNS label of the STS endpoint's host name,
+// [a-z0-9][a-z0-9-]{0,62}.
+func IsRegion(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(isDigit(c) || c >= 'a' && c <= 'z' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// IsRoleARN: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME, the partition
+// starting with "aws" (aws, aws-cn, aws-us-gov, ...), the account 12
+// digits, and the path and name 1 to 512 of IAM's [\w+=,.@/-].
+func IsRoleARN(s string) bool {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "iam" || parts[3] != "" || !allDigits(parts[4], 12) {
+		return false
+	}
+	for i := 3; i < len(parts[1]); i++ {
+		if c := parts[1][i]; !(isAlnum(c) && !isDigit(c) || c == '-') {
+			return false
+		}
+	}
+	name, ok := strings.CutPrefix(parts[5], "role/")
+	if !ok || len(name) == 0 || len(name) > 512 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !isWord(c) && !strings.ContainsRune("+=,.@/-", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// SessionName keeps STS's 2 to 64 characters of [\w+=,.@-],
+// writing '-' for anything else (a non-ASCII character becomes one '-').
+func SessionName(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < 0x80 && (isWord(byte(r)) || strings.ContainsRune("+=,.@-", r)) {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+		if b.Len() == 64 {
+			break
+		}
+	}
+	out := b.String()
+	for len(out) < 2 {
+		out += "-"
+	}
+	return out
+}
+
+// DefaultSessionName is aws-runas-session_<ACCOUNT>_<USERNAME>_<UNIXTIME>
+// when the caller is known, else aws-runas-session_<UNIXTIME>.
+func DefaultSessionName(account, arn string, now time.Time) string {
+	user := arn
+	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
+		user = arn[i+1:]
+	}
+	if account == "" || user == "" {
+		return fmt.Sprintf("aws-runas-session_%d", now.Unix())
+	}
+	return fmt.Sprintf("aws-runas-session_%s_%s_%d", account, user, now.Unix())
+}

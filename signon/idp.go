@@ -1,0 +1,93 @@
+package signon
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Clean makes text that came from an identity provider or from STS
+// safe to print on a terminal: control characters (escape sequences) and
+// format characters (bidirectional overrides, zero-width joiners, which
+// can make text read other than it is) become spaces, runs of white space
+// one space, and long text is cut, by runes so that no UTF-8 sequence is
+// split.
+func Clean(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf) || r == unicode.ReplacementChar {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > 300 {
+		s = string(r[:300]) + "..."
+	}
+	return s
+}
+
+// IsLoopback says whether host is this machine.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// HTTPClient is the HTTP client of every sign-in (SAML and OIDC). Its
+// redirects may lead only to https, or to http on this machine: a
+// redirect is the IdP's to choose, and an IdP (or whoever answers in its
+// place) must not be able to send the next request, with its cookies or a
+// password, across the network in the clear, whatever the scheme of the
+// request before it.
+func HTTPClient(timeout time.Duration, debug func(string, ...any)) *http.Client {
+	return &http.Client{
+		Timeout: timeout,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 20 {
+				return errors.New("too many redirects")
+			}
+			if !SecureURL(req.URL) {
+				return fmt.Errorf("redirected to %s://%s, not https; refused", req.URL.Scheme, req.URL.Host)
+			}
+			debug("IdP: redirected to %s", SafeURL(req.URL))
+			return nil
+		},
+	}
+}
+
+// SecureURL: https, or http to this machine (a sign-in that never leaves it).
+func SecureURL(u *url.URL) bool {
+	return u.Host != "" && (u.Scheme == "https" || u.Scheme == "http" && IsLoopback(u.Hostname()))
+}
+
+// StripURLError drops the *url.Error around err: it repeats the request's
+// URL, query and all, and queries carry passwords (a GET form) and tokens
+// (Okta's sessionToken).
+func StripURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// SafeURL shows a URL without its query, which may carry tokens.
+func SafeURL(u *url.URL) string {
+	return u.Scheme + "://" + u.Host + u.Path
+}
+
+// SafeURLString is SafeURL of a URL given as text.
+func SafeURLString(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(a URL)"
+	}
+	return SafeURL(u)
+}
