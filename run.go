@@ -79,7 +79,7 @@ func (a *app) run(inv *invocation) error {
 		return a.whoami(ctx, prov, res)
 	case len(inv.command) > 0:
 		return runCommand(inv.command, commandEnv(a.environ(), credentialEnv(res)))
-	case o.Output == "" && a.getenv(shells.EvalFileVar) == "" && a.isTerminal():
+	case o.Output == "" && a.evalFile() == "" && a.isTerminal():
 		return a.subshell(o, res)
 	}
 	return a.printEnv(o.Output, credentialEnv(res))
@@ -99,7 +99,7 @@ func (a *app) printEnv(format string, env shells.Env) error {
 	if err != nil {
 		return err
 	}
-	if f := a.getenv(shells.EvalFileVar); f != "" && format == "" {
+	if f := a.evalFile(); f != "" && format == "" {
 		return writeEvalFile(f, code)
 	}
 	_, err = fmt.Fprint(a.stdout, code)
@@ -111,6 +111,20 @@ func (a *app) dialect(format string) (shells.Dialect, error) {
 		return shells.Lookup(format)
 	}
 	return shells.Detect(a.getenv)
+}
+
+// evalFile is the file the init functions made for this call's code, or
+// "" when there is none to use. The sh function cannot tell a subshell from
+// the user's shell and passes its pid instead: called from another process
+// (a subshell, a command substitution) with stdout not a terminal, the code
+// goes to stdout, as it would without the function. On a terminal it still
+// goes to the file, applied to the subshell: nothing is printed.
+func (a *app) evalFile() string {
+	f := a.getenv(shells.EvalFileVar)
+	if pid := a.getenv(shells.EvalPIDVar); f != "" && pid != "" && pid != strconv.Itoa(os.Getppid()) && !a.isTerminal() {
+		return ""
+	}
+	return f
 }
 
 // writeEvalFile writes to the file the init functions made for this call.
@@ -294,7 +308,7 @@ func lookup(env shells.Env, name string) (string, bool) {
 // starts), and without the init functions' private variables, which belong
 // to this one call.
 func commandEnv(environ []string, env shells.Env) []string {
-	drop := map[string]bool{shells.EvalFileVar: true, shells.EvalShellVar: true, "SAML_PASSWORD": true}
+	drop := map[string]bool{shells.EvalFileVar: true, shells.EvalShellVar: true, shells.EvalPIDVar: true, "SAML_PASSWORD": true}
 	for _, n := range env.Unset {
 		drop[n] = true
 	}
