@@ -37,8 +37,12 @@ func (a *app) run(inv *invocation) error {
 		return a.printEnv(o.Output, shells.Env{Unset: allVars})
 	}
 
-	files, err := creds.LocateFiles(o.Path, a.getenv)
-	if err != nil {
+	var files creds.Files
+	var err error
+	if inv.renew != nil {
+		// What the credentials came from, wherever the shell is now.
+		files = inv.renew.files()
+	} else if files, err = creds.LocateFiles(o.Path, a.getenv); err != nil {
 		return err
 	}
 	cfg, err := creds.Load(files)
@@ -74,15 +78,21 @@ func (a *app) run(inv *invocation) error {
 	if err != nil {
 		return err
 	}
+	if inv.renew != nil {
+		if err := inv.renew.check(res); err != nil {
+			return err
+		}
+	}
+	env := withRenew(credentialEnv(res), newRenewRecord(files, inv.req, res))
 	switch {
 	case o.Whoami:
 		return a.whoami(ctx, prov, res)
 	case len(inv.command) > 0:
-		return runCommand(inv.command, commandEnv(a.environ(), credentialEnv(res)))
+		return runCommand(inv.command, commandEnv(a.environ(), env))
 	case o.Output == "" && a.evalFile() == "" && a.isTerminal():
-		return a.subshell(o, res)
+		return a.subshell(o, env)
 	}
-	return a.printEnv(o.Output, credentialEnv(res))
+	return a.printEnv(o.Output, env)
 }
 
 // printEnv prints env in the chosen format: -O, else the calling shell's
@@ -193,7 +203,7 @@ func (a *app) runInit(inv *invocation) error {
 
 // subshell starts an interactive $SHELL with the credentials, the helper
 // functions and the prompt; the parent shell is left as it was.
-func (a *app) subshell(o *options, res *creds.Result) error {
+func (a *app) subshell(o *options, credEnv shells.Env) error {
 	shellPath := firstOf(a.getenv("SHELL"), "/bin/sh")
 	d, err := shells.Lookup(firstOf(shells.ShellForProgram(shellPath), "sh"))
 	if err != nil {
@@ -208,7 +218,7 @@ func (a *app) subshell(o *options, res *creds.Result) error {
 		return err
 	}
 	defer l.Cleanup()
-	env := append(commandEnv(a.environ(), credentialEnv(res)), l.Env...)
+	env := append(commandEnv(a.environ(), credEnv), l.Env...)
 	return runChild(l.Argv, env)
 }
 
@@ -250,12 +260,15 @@ func firstOf(ss ...string) string {
 // prompt in another terminal.
 const nonInteractiveLockWait = 5 * time.Second
 
-// allVars are the variables of contract §4 that aws-runas sets.
+// allVars are the variables of contract §4 that aws-runas sets, and its
+// private record of what they are (renewVar): -u removes them all, and
+// credentials without a record remove an older one.
 var allVars = []string{
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
 	"AWS_RUNAS_PROFILE", "AWS_RUNAS_ASSUMED_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
 	"AWS_REGION", "AWS_DEFAULT_REGION",
 	"AWS_SESSION_EXPIRATION", "AWS_SESSION_EXPIRATION_UNIX", "AWS_CREDENTIAL_EXPIRATION",
+	renewVar,
 }
 
 // credentialEnv is what a shell or command gets (contract §4): the new

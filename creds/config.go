@@ -102,6 +102,19 @@ type Profile struct {
 	where fmt.Stringer
 }
 
+// file is the path of the file the profile comes from, without a line
+// (which moves when the file is edited), or the place it was given.
+func (p *Profile) file() string {
+	switch w := p.where.(type) {
+	case location:
+		return w.f.path
+	case nil:
+		return ""
+	default:
+		return w.String()
+	}
+}
+
 // place is a where that is known as text: "command line", or a file.
 type place string
 

@@ -56,6 +56,12 @@ type Result struct {
 	RoleARN         string // empty for a session token
 	RoleSessionName string
 	Region          string
+	// What the credentials stand for, to tell whether a later resolution
+	// (the refresh hook's) means the same: the file of the profile ("command
+	// line" for a role ARN), the source profile the chain starts from and its
+	// file, and the account (the role's, or the session token's when STS
+	// named it).
+	File, Source, SourceFile, Account string
 
 	endpoint string // the STS endpoint the credentials came from
 }
@@ -151,7 +157,8 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	j := &job{p: p, req: req, ch: ch, now: p.now()}
 	j.serial = j.mfaSerial()
 	j.client = stsClients{p: p, region: region, endpoint: p.endpoint(target)}
-	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.endpoint}
+	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.endpoint,
+		File: target.file(), Source: ch.Base.Name, SourceFile: ch.Base.file()}
 	if req.NoRole && ch.Base.federated() {
 		return nil, fmt.Errorf("profile %q signs in through an identity provider: it has role credentials only, no session token (-n)", req.Profile)
 	}
@@ -161,6 +168,7 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 		res.Credentials = e.credentials()
+		res.Account = e.Account
 		return res, nil
 	}
 	e, err := j.role(ctx, len(ch.Roles)-1)
@@ -169,6 +177,7 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	}
 	res.Credentials = e.credentials()
 	res.RoleARN = e.RoleARN
+	res.Account = accountOf(e.RoleARN)
 	res.RoleSessionName = e.RoleSessionName
 	return res, nil
 }

@@ -193,6 +193,9 @@ func newFishBox(t *testing.T) *fishBox {
 		"TERM=xterm-256color",
 		"LANG=C.UTF-8",
 		"FAKE_DIR=" + dir,
+		// The record of exported credentials, as after a switch: the
+		// refresh hook renews only what it describes.
+		"__AWS_RUNAS_RENEW=" + testRenewRecord,
 	}
 	return b
 }
@@ -857,6 +860,10 @@ emit fish_prompt; emit fish_prompt
 phase expired
 set -gx AWS_SESSION_EXPIRATION_UNIX %[6]d
 emit fish_prompt; emit fish_prompt
+phase no-record
+set -e __AWS_RUNAS_RENEW
+set -gx AWS_SESSION_EXPIRATION_UNIX %[4]d
+emit fish_prompt; emit fish_prompt
 phase end
 `, f, now+3600, now+100, now+120, now+50, now-5), "")
 	if err != nil || stderr != "" {
@@ -880,8 +887,9 @@ phase end
 		}
 		phases[phase] = append(phases[phase], c[0])
 	}
-	role := "call: [--non-interactive] [-O] [fish] [--profile=prod]"
-	token := role + " [-n]"
+	// The same call for a role and a session token: the record says which.
+	role := "call: [--non-interactive] [--renew] [-O] [fish]"
+	token := role
 	for name, want := range map[string][]string{
 		"none":       nil,
 		"far":        nil,
@@ -889,6 +897,7 @@ phase end
 		"failing":    {token},
 		"new-expiry": {token},
 		"expired":    {token},
+		"no-record":  nil,
 	} {
 		if strings.Join(phases[name], "\n") != strings.Join(want, "\n") {
 			t.Errorf("phase %s: calls %q, want %q", name, phases[name], want)

@@ -69,8 +69,14 @@ func baseEnv(t testing.TB) []string {
 		"HOME=" + t.TempDir(),
 		"LC_ALL=C.UTF-8",
 		"TERM=xterm",
+		// The record of exported credentials, as after a switch: the
+		// refresh hook renews only what it describes.
+		"__AWS_RUNAS_RENEW=" + testRenewRecord,
 	}
 }
+
+// testRenewRecord stands for __AWS_RUNAS_RENEW: opaque to the shells.
+const testRenewRecord = "eyJ2IjoxfQ"
 
 type result struct {
 	stdout, stderr string
@@ -731,11 +737,14 @@ func TestRefreshHook(t *testing.T) {
 				strings.Repeat(hookCall[s.dialect]+"\n", 3) +
 				"aws_session_expired || :\n__t_c=$(aws_session_status_color)\n" +
 				"export AWS_SESSION_EXPIRATION_UNIX=garbage\n" + hookCall[s.dialect] + "\n" +
-				"unset -v AWS_RUNAS_PROFILE\nexport AWS_SESSION_EXPIRATION_UNIX=" + near + "\n" + hookCall[s.dialect] + "\n"
+				"unset -v AWS_RUNAS_PROFILE\nexport AWS_SESSION_EXPIRATION_UNIX=" + near + "\n" + hookCall[s.dialect] + "\n" +
+				// Near expiry without the record of what the credentials
+				// are: nothing to renew.
+				"export AWS_RUNAS_PROFILE=prod\nunset -v __AWS_RUNAS_RENEW\n" + hookCall[s.dialect] + "\n"
 			r := runSpec(t, s, script, append(baseEnv(t), "__T_CODE="+code, "M="+marker, "__T_EMPTY="+empty))
 			wantClean(t, r)
 			if _, err := os.Stat(marker); err == nil {
-				t.Error("the hook ran the binary far from expiry, with no number, or with no profile")
+				t.Error("the hook ran the binary far from expiry, with no number, with no profile, or with no record")
 			}
 		})
 		for _, role := range []bool{true, false} {
@@ -778,10 +787,9 @@ func TestRefreshHook(t *testing.T) {
 					b, _ := os.ReadFile(filepath.Join(dir, name))
 					return string(b)
 				}
-				wantArgs := "--non-interactive\n-O\n" + s.dialect + "\n--profile=" + profile + "\n"
-				if !role {
-					wantArgs += "-n\n"
-				}
+				// The same call for a role and a session token: the record
+				// (__AWS_RUNAS_RENEW) says what to renew.
+				wantArgs := "--non-interactive\n--renew\n-O\n" + s.dialect + "\n"
 				if got := read("log"); got != wantArgs {
 					t.Errorf("binary called (once) with\n%q\nwant\n%q", got, wantArgs)
 				}

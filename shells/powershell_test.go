@@ -440,6 +440,8 @@ func TestPowerShellInitPoints(t *testing.T) {
 		// The wrapper switches in place wherever it is called: the eval
 		// file is its first step.
 		"function global:aws-runas {\n    $f = [IO.Path]::GetTempFileName()\n",
+		// The refresh hook renews what the session holds.
+		`$a = @('--non-interactive', '--renew', '-O', 'powershell')`,
 		// The wrapper's dialect variable is its own.
 		`[Environment]::SetEnvironmentVariable('__AWS_RUNAS_EVAL_SHELL', 'powershell')`,
 	} {
@@ -449,7 +451,7 @@ func TestPowerShellInitPoints(t *testing.T) {
 	}
 	// Output not to the console once made the wrapper print the
 	// credentials instead of switching (issue 10).
-	for _, bad := range []string{"PipelinePosition", "FromStream"} {
+	for _, bad := range []string{"PipelinePosition", "FromStream", "('--profile=' +"} {
 		if strings.Contains(code, bad) {
 			t.Errorf("init code holds %s", bad)
 		}
