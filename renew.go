@@ -82,11 +82,11 @@ func (r renewRecord) encode() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// decodeRenew reads renewVar's value; any fault is a usage error naming
-// the variable.
+// decodeRenew reads renewVar's value; any fault is an error (exit 1, as
+// any failed renewal) naming the variable.
 func decodeRenew(v string) (*renewRecord, error) {
 	bad := func(why string) error {
-		return usagef("--renew renews the credentials %s describes, and %s", renewVar, why)
+		return fmt.Errorf("--renew renews the credentials %s describes, and %s", renewVar, why)
 	}
 	if v == "" {
 		return nil, bad("it is not set (credentials exported by aws-runas set it)")
@@ -113,12 +113,12 @@ func (r *renewRecord) request() (creds.Request, error) {
 	var err error
 	if r.SessionDuration != 0 {
 		if req.SessionDuration, err = parseDuration("-d", strconv.FormatInt(r.SessionDuration, 10), creds.SessionBounds); err != nil {
-			return req, usagef("%s is malformed: %v", renewVar, err)
+			return req, fmt.Errorf("%s is malformed: %v", renewVar, err)
 		}
 	}
 	if r.RoleDuration != 0 {
 		if req.RoleDuration, err = parseDuration("-a", strconv.FormatInt(r.RoleDuration, 10), creds.RoleBounds); err != nil {
-			return req, usagef("%s is malformed: %v", renewVar, err)
+			return req, fmt.Errorf("%s is malformed: %v", renewVar, err)
 		}
 	}
 	return req, nil
@@ -128,13 +128,18 @@ func (r *renewRecord) files() creds.Files {
 	return creds.Files{Config: r.Config, Credentials: r.Credentials, Project: r.Project}
 }
 
-// check refuses a renewal that resolved to other credentials than the
-// recorded ones: another role, account, source or file.
-func (r *renewRecord) check(res *creds.Result) error {
+// check refuses a renewal that resolves to other credentials than the
+// recorded ones: another role, account, source or file. Before any STS
+// call (described), the account of a session token is not known yet.
+func (r *renewRecord) check(res *creds.Result, described bool) error {
 	got := newRenewRecord(r.files(), creds.Request{}, res)
+	account := r.Account
+	if described && got.Account == "" {
+		account = ""
+	}
 	for _, c := range []struct{ what, was, now string }{
 		{"role", r.RoleARN, got.RoleARN},
-		{"account", r.Account, got.Account},
+		{"account", account, got.Account},
 		{"profile file", r.File, got.File},
 		{"source profile", r.Source, got.Source},
 		{"source profile file", r.SourceFile, got.SourceFile},

@@ -73,13 +73,25 @@ func (a *app) run(inv *invocation) error {
 		return nil
 	}
 
+	// A renewal that would give other credentials than the shell's is
+	// refused before any STS call, and checked again after (the account
+	// of a session token is known only then).
+	if inv.renew != nil {
+		d, err := prov.Describe(inv.req)
+		if err != nil {
+			return err
+		}
+		if err := inv.renew.check(d, true); err != nil {
+			return err
+		}
+	}
 	ctx := context.Background()
 	res, err := prov.Get(ctx, inv.req)
 	if err != nil {
 		return err
 	}
 	if inv.renew != nil {
-		if err := inv.renew.check(res); err != nil {
+		if err := inv.renew.check(res, false); err != nil {
 			return err
 		}
 	}

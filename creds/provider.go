@@ -182,6 +182,23 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
+// Describe resolves req as Get would, without calling STS or reading the
+// cache: what the credentials would be (Profile, RoleARN, File, Source,
+// SourceFile, and Account for a role), without the credentials.
+func (p *Provider) Describe(req Request) (*Result, error) {
+	ch, err := p.chain(req)
+	if err != nil {
+		return nil, err
+	}
+	target := ch.Target()
+	res := &Result{Profile: req.Profile, File: target.file(), Source: ch.Base.Name, SourceFile: ch.Base.file()}
+	if !req.NoRole && len(ch.Roles) > 0 {
+		res.RoleARN = target.RoleARN
+		res.Account = accountOf(res.RoleARN)
+	}
+	return res, nil
+}
+
 // Expiration reports when the cached credentials for req expire, without
 // calling STS; ok is false when nothing usable is cached.
 func (p *Provider) Expiration(req Request) (exp time.Time, ok bool, err error) {
