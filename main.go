@@ -49,6 +49,8 @@ type options struct {
 	Path           string `long:"path" value-name:"FILE" description:"the AWS config file to read"`
 	NonInteractive bool   `long:"non-interactive" description:"never ask anything; where input is needed, fail with exit status 3"`
 	Verbose        bool   `short:"v" long:"verbose" description:"debug log on stderr, secrets left out"`
+	// Renew is the refresh hook's: the request comes from __AWS_RUNAS_RENEW.
+	Renew bool `long:"renew" hidden:"true" description:"renew the credentials __AWS_RUNAS_RENEW describes"`
 
 	SAMLAuthURL            string `long:"saml-url" value-name:"URL" description:"SAML: the identity provider's sign-in URL (saml_auth_url; env SAML_AUTH_URL)"`
 	SAMLUsername           string `long:"saml-username" value-name:"NAME" description:"SAML: the user name (saml_username; env SAML_USERNAME)"`
@@ -76,6 +78,7 @@ type invocation struct {
 	profile string
 	command []string
 	req     creds.Request
+	renew   *renewRecord // --renew: what to renew
 }
 
 // usageError is a command line that cannot be carried out as written.
@@ -112,6 +115,9 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 		if _, err := shells.Lookup(o.Output); err != nil {
 			return nil, "", usagef("-O %s: want one of %s, json", o.Output, strings.Join(shells.Names(), ", "))
 		}
+	}
+	if o.Renew {
+		return parseRenew(inv, rest, getenv)
 	}
 	if o.Version || o.List || o.Unset {
 		return inv, "", nil
@@ -151,6 +157,28 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	if o.OTP != "" && !isOTP(o.OTP) {
 		return nil, "", usagef("-o: a one-time code is 6 to 8 digits")
 	}
+	return inv, "", nil
+}
+
+// parseRenew takes the request from __AWS_RUNAS_RENEW: nothing on the
+// command line may change what is renewed.
+func parseRenew(inv *invocation, rest []string, getenv func(string) string) (*invocation, string, error) {
+	o := &inv.opts
+	if len(rest) > 0 || o.Profile != "" || o.NoRole || o.Duration != "" || o.RoleDuration != "" || o.OTP != "" || o.MFASerial != "" ||
+		o.ExternalID != "" || o.Path != "" || o.Unset || o.Expiration || o.Whoami || o.List || o.Version ||
+		o.SAMLAuthURL != "" || o.SAMLUsername != "" || o.SAMLProvider != "" || o.WebIdentityAuthURL != "" ||
+		o.WebIdentityClientID != "" || o.WebIdentityRedirectURI != "" || o.WebIdentityProvider != "" {
+		return nil, "", usagef("--renew takes the profile and its options from %s; give only -O, -r, -s, -v, --non-interactive", renewVar)
+	}
+	rec, err := decodeRenew(getenv(renewVar))
+	if err != nil {
+		return nil, "", err
+	}
+	if inv.req, err = rec.request(); err != nil {
+		return nil, "", err
+	}
+	inv.req.Refresh = o.Refresh
+	inv.profile, inv.renew = rec.Profile, rec
 	return inv, "", nil
 }
 

@@ -39,8 +39,12 @@ func (a *app) run(inv *invocation) error {
 		return a.printEnv(o.Output, shells.Env{Unset: allVars})
 	}
 
-	files, err := config.LocateFiles(o.Path, a.getenv)
-	if err != nil {
+	var files config.Files
+	var err error
+	if inv.renew != nil {
+		// What the credentials came from, wherever the shell is now.
+		files = inv.renew.files()
+	} else if files, err = config.LocateFiles(o.Path, a.getenv); err != nil {
 		return err
 	}
 	cfg, err := config.Load(files)
@@ -71,20 +75,38 @@ func (a *app) run(inv *invocation) error {
 		return nil
 	}
 
+	// A renewal that would give other credentials than the shell's is
+	// refused before any STS call, and checked again after (the account
+	// of a session token is known only then).
+	if inv.renew != nil {
+		d, err := prov.Describe(inv.req)
+		if err != nil {
+			return err
+		}
+		if err := inv.renew.check(d, true); err != nil {
+			return err
+		}
+	}
 	ctx := context.Background()
 	res, err := prov.Get(ctx, inv.req)
 	if err != nil {
 		return err
 	}
+	if inv.renew != nil {
+		if err := inv.renew.check(res, false); err != nil {
+			return err
+		}
+	}
+	env := withRenew(credentialEnv(res), newRenewRecord(files, inv.req, res))
 	switch {
 	case o.Whoami:
 		return a.whoami(ctx, prov, res)
 	case len(inv.command) > 0:
-		return runCommand(inv.command, commandEnv(a.environ(), credentialEnv(res)))
-	case o.Output == "" && a.getenv(shells.EvalFileVar) == "" && a.isTerminal():
-		return a.subshell(o, res)
+		return runCommand(inv.command, commandEnv(a.environ(), env))
+	case o.Output == "" && a.evalFile() == "" && a.isTerminal():
+		return a.subshell(o, env)
 	}
-	return a.printEnv(o.Output, credentialEnv(res))
+	return a.printEnv(o.Output, env)
 }
 
 // printEnv prints env in the chosen format: -O, else the calling shell's
@@ -101,7 +123,7 @@ func (a *app) printEnv(format string, env shells.Env) error {
 	if err != nil {
 		return err
 	}
-	if f := a.getenv(shells.EvalFileVar); f != "" && format == "" {
+	if f := a.evalFile(); f != "" && format == "" {
 		return writeEvalFile(f, code)
 	}
 	_, err = fmt.Fprint(a.stdout, code)
@@ -113,6 +135,20 @@ func (a *app) dialect(format string) (shells.Dialect, error) {
 		return shells.Lookup(format)
 	}
 	return shells.Detect(a.getenv)
+}
+
+// evalFile is the file the init functions made for this call's code, or
+// "" when there is none to use. The sh function cannot tell a subshell from
+// the user's shell and passes its pid instead: called from another process
+// (a subshell, a command substitution) with stdout not a terminal, the code
+// goes to stdout, as it would without the function. On a terminal it still
+// goes to the file, applied to the subshell: nothing is printed.
+func (a *app) evalFile() string {
+	f := a.getenv(shells.EvalFileVar)
+	if pid := a.getenv(shells.EvalPIDVar); f != "" && pid != "" && pid != strconv.Itoa(os.Getppid()) && !a.isTerminal() {
+		return ""
+	}
+	return f
 }
 
 // writeEvalFile writes to the file the init functions made for this call.
@@ -181,7 +217,7 @@ func (a *app) runInit(inv *invocation) error {
 
 // subshell starts an interactive $SHELL with the credentials, the helper
 // functions and the prompt; the parent shell is left as it was.
-func (a *app) subshell(o *options, res *creds.Result) error {
+func (a *app) subshell(o *options, credEnv shells.Env) error {
 	shellPath := firstOf(a.getenv("SHELL"), "/bin/sh")
 	d, err := shells.Lookup(firstOf(shells.ShellForProgram(shellPath), "sh"))
 	if err != nil {
@@ -196,7 +232,7 @@ func (a *app) subshell(o *options, res *creds.Result) error {
 		return err
 	}
 	defer l.Cleanup()
-	env := append(commandEnv(a.environ(), credentialEnv(res)), l.Env...)
+	env := append(commandEnv(a.environ(), credEnv), l.Env...)
 	return runChild(l.Argv, env)
 }
 
@@ -238,12 +274,15 @@ func firstOf(ss ...string) string {
 // prompt in another terminal.
 const nonInteractiveLockWait = 5 * time.Second
 
-// allVars are the variables of contract §4 that aws-runas sets.
+// allVars are the variables of contract §4 that aws-runas sets, and its
+// private record of what they are (renewVar): -u removes them all, and
+// credentials without a record remove an older one.
 var allVars = []string{
 	"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
 	"AWS_RUNAS_PROFILE", "AWS_RUNAS_ASSUMED_ROLE_ARN", "AWS_ROLE_SESSION_NAME",
 	"AWS_REGION", "AWS_DEFAULT_REGION",
 	"AWS_SESSION_EXPIRATION", "AWS_SESSION_EXPIRATION_UNIX", "AWS_CREDENTIAL_EXPIRATION",
+	renewVar,
 }
 
 // credentialEnv is what a shell or command gets (contract §4): the new
@@ -296,7 +335,7 @@ func lookup(env shells.Env, name string) (string, bool) {
 // starts), and without the init functions' private variables, which belong
 // to this one call.
 func commandEnv(environ []string, env shells.Env) []string {
-	drop := map[string]bool{shells.EvalFileVar: true, shells.EvalShellVar: true, "SAML_PASSWORD": true}
+	drop := map[string]bool{shells.EvalFileVar: true, shells.EvalShellVar: true, shells.EvalPIDVar: true, "SAML_PASSWORD": true}
 	for _, n := range env.Unset {
 		drop[n] = true
 	}

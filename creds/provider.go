@@ -59,6 +59,12 @@ type Result struct {
 	RoleARN         string // empty for a session token
 	RoleSessionName string
 	Region          string
+	// What the credentials stand for, to tell whether a later resolution
+	// (the refresh hook's) means the same: the file of the profile ("command
+	// line" for a role ARN), the source profile the chain starts from and its
+	// file, and the account (the role's, or the session token's when STS
+	// named it).
+	File, Source, SourceFile, Account string
 
 	endpoint string // the STS endpoint the credentials came from
 }
@@ -152,7 +158,8 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	j := &job{p: p, req: req, ch: ch, now: p.now()}
 	j.serial = j.mfaSerial()
 	j.client = awssts.Clients{Region: region, Endpoint: p.endpoint(target)}
-	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.Endpoint}
+	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.Endpoint,
+		File: target.File(), Source: ch.Base.Name, SourceFile: ch.Base.File()}
 	if req.NoRole && ch.Base.Federated() {
 		return nil, fmt.Errorf("profile %q signs in through an identity provider: it has role credentials only, no session token (-n)", req.Profile)
 	}
@@ -162,6 +169,7 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 			return nil, err
 		}
 		res.Credentials = e.Credentials()
+		res.Account = e.Account
 		return res, nil
 	}
 	e, err := j.role(ctx, len(ch.Roles)-1)
@@ -170,7 +178,25 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	}
 	res.Credentials = e.Credentials()
 	res.RoleARN = e.RoleARN
+	res.Account = accountOf(e.RoleARN)
 	res.RoleSessionName = e.RoleSessionName
+	return res, nil
+}
+
+// Describe resolves req as Get would, without calling STS or reading the
+// cache: what the credentials would be (Profile, RoleARN, File, Source,
+// SourceFile, and Account for a role), without the credentials.
+func (p *Provider) Describe(req Request) (*Result, error) {
+	ch, err := p.chain(req)
+	if err != nil {
+		return nil, err
+	}
+	target := ch.Target()
+	res := &Result{Profile: req.Profile, File: target.File(), Source: ch.Base.Name, SourceFile: ch.Base.File()}
+	if !req.NoRole && len(ch.Roles) > 0 {
+		res.RoleARN = target.RoleARN
+		res.Account = accountOf(res.RoleARN)
+	}
 	return res, nil
 }
 

@@ -8,9 +8,13 @@ import (
 // EvalFileVar and EvalShellVar are the private variables the wrapper
 // function of `aws-runas init` passes to the binary for one call: the file
 // to write shell code to instead of stdout, and the shell it is for.
+// EvalPIDVar (POSIX sh only, which cannot tell a subshell from itself) is
+// the pid of the user's shell: a binary whose parent is another process
+// runs in a subshell or command substitution.
 const (
 	EvalFileVar  = "__AWS_RUNAS_EVAL_FILE"
 	EvalShellVar = "__AWS_RUNAS_EVAL_SHELL"
+	EvalPIDVar   = "__AWS_RUNAS_EVAL_PID"
 )
 
 // Detect picks the dialect of print mode when -O is not given (contract

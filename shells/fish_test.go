@@ -193,6 +193,9 @@ func newFishBox(t *testing.T) *fishBox {
 		"TERM=xterm-256color",
 		"LANG=C.UTF-8",
 		"FAKE_DIR=" + dir,
+		// The record of exported credentials, as after a switch: the
+		// refresh hook renews only what it describes.
+		"__AWS_RUNAS_RENEW=" + testRenewRecord,
 	}
 	return b
 }
@@ -693,13 +696,22 @@ source `+f+`
 set -gx AWS_PROFILE dev
 # The user's own choice of print-mode dialect: left alone.
 set -gx AWS_RUNAS_SHELL zsh
-# stdout not a terminal: the binary itself, which prints the code.
+# A command substitution, which cannot change the shell: the binary itself,
+# which prints the code.
+set -l code (awsr prod | string collect -N)
+printf '%s' $code | source
+printf '%s' "$AWS_SECRET_ACCESS_KEY" > $FAKE_DIR/got-secret-subst
+set -e AWS_SECRET_ACCESS_KEY
+set -gx AWS_PROFILE dev
+# stdout a pipe or a file: in place all the same, nothing printed (issue 10).
 awsr prod | source
 printf '%s' "$AWS_SECRET_ACCESS_KEY" > $FAKE_DIR/got-secret-piped
 set -e AWS_SECRET_ACCESS_KEY
 set -gx AWS_PROFILE dev
 awsr prod > $FAKE_DIR/printed
-set -q AWS_SECRET_ACCESS_KEY; and echo "> file changed the shell"
+printf '%s' "$AWS_SECRET_ACCESS_KEY" > $FAKE_DIR/got-secret-file
+set -e AWS_SECRET_ACCESS_KEY
+set -gx AWS_PROFILE dev
 # stdout a terminal: in place.
 awsr prod
 echo "switch status=$status"
@@ -730,26 +742,25 @@ echo "profile still=$AWS_RUNAS_PROFILE" | string match -q "*prod*"; and echo "pr
 	if stderr != "fake aws-runas: failing as asked\n" {
 		t.Errorf("stderr %q: want only the binary's own message", stderr)
 	}
-	switchCode, _ := os.ReadFile(filepath.Join(b.dir, "switch.code"))
-	for name, want := range map[string]string{"got-profile": hostileProfile, "got-secret": "se'cr\\et\n", "got-secret-piped": "se'cr\\et\n", "printed": string(switchCode)} {
+	for name, want := range map[string]string{"got-profile": hostileProfile, "got-secret": "se'cr\\et\n", "got-secret-subst": "se'cr\\et\n", "got-secret-piped": "se'cr\\et\n", "got-secret-file": "se'cr\\et\n", "printed": ""} {
 		if got, err := os.ReadFile(filepath.Join(b.dir, name)); err != nil || string(got) != want {
 			t.Errorf("%s: %q (%v), want %q", name, got, err, want)
 		}
 	}
 	calls := b.fakeCalls(t)
-	if len(calls) != 7 {
-		t.Fatalf("the binary ran %d times, want 7: %q", len(calls), calls)
+	if len(calls) != 8 {
+		t.Fatalf("the binary ran %d times, want 8: %q", len(calls), calls)
 	}
-	if calls[2][0] != "call: [prod]" || calls[3][0] != "call: [prod] [--] [sh] [-c] [echo command-out; exit 7]" {
+	if calls[3][0] != "call: [prod]" || calls[4][0] != "call: [prod] [--] [sh] [-c] [echo command-out; exit 7]" {
 		t.Errorf("arguments: %q", calls)
 	}
-	// stdout a terminal (calls 2, 3, 4, 6): the eval file; a pipe or a
-	// file (0, 1, 5): the binary as it is.
+	// A command substitution (call 0): the binary as it is; everywhere
+	// else, whatever stdout is, the eval file.
 	envRE := regexp.MustCompile(`^env: shell=fish file=(` + regexp.QuoteMeta(b.tmp) + `/aws-runas\.[^/]{10}) user=zsh$`)
 	for i, c := range calls {
-		if i == 0 || i == 1 || i == 5 {
+		if i == 0 {
 			if c[1] != "env: shell=unset file=unset user=zsh" {
-				t.Errorf("call %d (stdout not a terminal): the binary saw %q, want neither eval variable", i, c[1])
+				t.Errorf("call %d (command substitution): the binary saw %q, want neither eval variable", i, c[1])
 			}
 			continue
 		}
@@ -849,6 +860,10 @@ emit fish_prompt; emit fish_prompt
 phase expired
 set -gx AWS_SESSION_EXPIRATION_UNIX %[6]d
 emit fish_prompt; emit fish_prompt
+phase no-record
+set -e __AWS_RUNAS_RENEW
+set -gx AWS_SESSION_EXPIRATION_UNIX %[4]d
+emit fish_prompt; emit fish_prompt
 phase end
 `, f, now+3600, now+100, now+120, now+50, now-5), "")
 	if err != nil || stderr != "" {
@@ -872,8 +887,9 @@ phase end
 		}
 		phases[phase] = append(phases[phase], c[0])
 	}
-	role := "call: [--non-interactive] [-O] [fish] [--profile=prod]"
-	token := role + " [-n]"
+	// The same call for a role and a session token: the record says which.
+	role := "call: [--non-interactive] [--renew] [-O] [fish]"
+	token := role
 	for name, want := range map[string][]string{
 		"none":       nil,
 		"far":        nil,
@@ -881,6 +897,7 @@ phase end
 		"failing":    {token},
 		"new-expiry": {token},
 		"expired":    {token},
+		"no-record":  nil,
 	} {
 		if strings.Join(phases[name], "\n") != strings.Join(want, "\n") {
 			t.Errorf("phase %s: calls %q, want %q", name, phases[name], want)

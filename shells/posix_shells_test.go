@@ -69,8 +69,14 @@ func baseEnv(t testing.TB) []string {
 		"HOME=" + t.TempDir(),
 		"LC_ALL=C.UTF-8",
 		"TERM=xterm",
+		// The record of exported credentials, as after a switch: the
+		// refresh hook renews only what it describes.
+		"__AWS_RUNAS_RENEW=" + testRenewRecord,
 	}
 }
+
+// testRenewRecord stands for __AWS_RUNAS_RENEW: opaque to the shells.
+const testRenewRecord = "eyJ2IjoxfQ"
 
 type result struct {
 	stdout, stderr string
@@ -731,11 +737,14 @@ func TestRefreshHook(t *testing.T) {
 				strings.Repeat(hookCall[s.dialect]+"\n", 3) +
 				"aws_session_expired || :\n__t_c=$(aws_session_status_color)\n" +
 				"export AWS_SESSION_EXPIRATION_UNIX=garbage\n" + hookCall[s.dialect] + "\n" +
-				"unset -v AWS_RUNAS_PROFILE\nexport AWS_SESSION_EXPIRATION_UNIX=" + near + "\n" + hookCall[s.dialect] + "\n"
+				"unset -v AWS_RUNAS_PROFILE\nexport AWS_SESSION_EXPIRATION_UNIX=" + near + "\n" + hookCall[s.dialect] + "\n" +
+				// Near expiry without the record of what the credentials
+				// are: nothing to renew.
+				"export AWS_RUNAS_PROFILE=prod\nunset -v __AWS_RUNAS_RENEW\n" + hookCall[s.dialect] + "\n"
 			r := runSpec(t, s, script, append(baseEnv(t), "__T_CODE="+code, "M="+marker, "__T_EMPTY="+empty))
 			wantClean(t, r)
 			if _, err := os.Stat(marker); err == nil {
-				t.Error("the hook ran the binary far from expiry, with no number, or with no profile")
+				t.Error("the hook ran the binary far from expiry, with no number, with no profile, or with no record")
 			}
 		})
 		for _, role := range []bool{true, false} {
@@ -778,10 +787,9 @@ func TestRefreshHook(t *testing.T) {
 					b, _ := os.ReadFile(filepath.Join(dir, name))
 					return string(b)
 				}
-				wantArgs := "--non-interactive\n-O\n" + s.dialect + "\n--profile=" + profile + "\n"
-				if !role {
-					wantArgs += "-n\n"
-				}
+				// The same call for a role and a session token: the record
+				// (__AWS_RUNAS_RENEW) says what to renew.
+				wantArgs := "--non-interactive\n--renew\n-O\n" + s.dialect + "\n"
 				if got := read("log"); got != wantArgs {
 					t.Errorf("binary called (once) with\n%q\nwant\n%q", got, wantArgs)
 				}
@@ -1185,9 +1193,15 @@ func TestWrapper(t *testing.T) {
 				os.Mkdir(tmp, 0o700)
 				// The fake binary speaks the eval-file protocol: given only a
 				// profile (or -u), it writes the code to the file, or to
-				// stdout without one; given a COMMAND, it runs it.
+				// stdout without one; given a COMMAND, it runs it. Given
+				// the sh function's pid, it prints to stdout when its parent
+				// is another process and stdout is not a terminal, as the
+				// binary does (run.go, evalFile).
 				bin := fakeScript(t, filepath.Join(dir, "b'in dir"), "aws-runas", `
 f=${__AWS_RUNAS_EVAL_FILE-}
+if [ -n "${__AWS_RUNAS_EVAL_PID-}" ] && [ "$__AWS_RUNAS_EVAL_PID" != "$PPID" ] && [ ! -t 1 ]; then
+  f=
+fi
 if [ -n "$f" ]; then
   printf '%s %s\n' "${__AWS_RUNAS_EVAL_SHELL-unset}" "${AWS_RUNAS_SHELL-unset}" >"$__T_DIR/shell"
   ls -ln "$f" | cut -c1-10 >"$__T_DIR/mode"
@@ -1223,14 +1237,22 @@ exec "$@"
 					`export AWS_PROFILE=old`,
 					// The user's own choice of print-mode dialect.
 					`export AWS_RUNAS_SHELL=fish`,
-					// stdout not a terminal: the binary itself, which prints
-					// the code. eval "$(...)" applies it, > f keeps it.
+					// A command substitution, where the function cannot
+					// change the shell: the binary itself, which prints the
+					// code. eval "$(...)" applies it.
 					`eval "$(` + cmd + ` prod)"`,
 					`printf '%s' "$AWS_ACCESS_KEY_ID" >"$__T_DIR/key-eval"`,
 					`unset -v AWS_ACCESS_KEY_ID AWS_RUNAS_PROFILE`,
 					`export AWS_PROFILE=old`,
+					// A subshell whose stdout is a file: the code, there.
+					`( ` + cmd + ` prod ) >"$__T_DIR/sub-printed"`,
+					`echo "after-sub-print=${AWS_ACCESS_KEY_ID-unset}"`,
+					// The shell itself with stdout a file (a CI log): it
+					// switches in place and prints nothing (issue 10).
 					cmd + ` prod >"$__T_DIR/printed"`,
-					`echo "after-print=${AWS_ACCESS_KEY_ID-unset}"`,
+					`printf '%s' "$AWS_ACCESS_KEY_ID" >"$__T_DIR/key-print"`,
+					`unset -v AWS_ACCESS_KEY_ID AWS_RUNAS_PROFILE`,
+					`export AWS_PROFILE=old`,
 					// In place (stdout a terminal): the variables land in this
 					// shell, exported.
 					cmd + ` prod >"$__T_TTY"`,
@@ -1261,8 +1283,14 @@ exec "$@"
 				if got := read("key-eval"); got != key {
 					t.Errorf(`eval "$(%s prod)": AWS_ACCESS_KEY_ID = %q, want %q`, cmd, got, key)
 				}
-				if got := read("printed"); got != setCode {
-					t.Errorf("%s prod > file: the file holds %q, want the code %q", cmd, got, setCode)
+				if got := read("sub-printed"); got != setCode {
+					t.Errorf("( %s prod ) > file: the file holds %q, want the code %q", cmd, got, setCode)
+				}
+				if got := read("printed"); got != "" {
+					t.Errorf("%s prod > file: the file holds %q, want nothing (the shell switched)", cmd, got)
+				}
+				if got := read("key-print"); got != key {
+					t.Errorf("%s prod > file: AWS_ACCESS_KEY_ID = %q, want %q (switched in place)", cmd, got, key)
 				}
 				if got := read("profile"); got != "unset" {
 					t.Errorf("AWS_PROFILE = %q, want it removed", got)
@@ -1276,7 +1304,7 @@ exec "$@"
 				if got := read("mode"); got != "-rw-------\n" {
 					t.Errorf("eval file mode %q, want -rw-------", got)
 				}
-				for _, w := range []string{"status=7\n", "out<export T_PWNED=1>\n", "pwned=no\n", "piped\n", "fail=5\n", "after-unset=unset\n", "after-print=unset\n", "user-shell=fish\n"} {
+				for _, w := range []string{"status=7\n", "out<export T_PWNED=1>\n", "pwned=no\n", "piped\n", "fail=5\n", "after-unset=unset\n", "after-sub-print=unset\n", "user-shell=fish\n"} {
 					if !strings.Contains(r.stdout, w) {
 						t.Errorf("want %q in stdout:\n%s", w, r.stdout)
 					}

@@ -437,14 +437,23 @@ func TestPowerShellInitPoints(t *testing.T) {
 		// The current prompt is wrapped unless it is ours already: a theme
 		// loaded later is wrapped by running the init again.
 		`if (-not ("${function:prompt}" -like '*__aws_runas_prompt_hook*')) {`,
-		// Output not to the console: the binary itself.
-		`$direct = $MyInvocation.PipelinePosition -lt $MyInvocation.PipelineLength`,
-		`if ($r.FromStream -eq 'Output' -or $r.FromStream -eq 'All') { $direct = $true }`,
+		// The wrapper switches in place wherever it is called: the eval
+		// file is its first step.
+		"function global:aws-runas {\n    $f = [IO.Path]::GetTempFileName()\n",
+		// The refresh hook renews what the session holds.
+		`$a = @('--non-interactive', '--renew', '-O', 'powershell')`,
 		// The wrapper's dialect variable is its own.
 		`[Environment]::SetEnvironmentVariable('__AWS_RUNAS_EVAL_SHELL', 'powershell')`,
 	} {
 		if !strings.Contains(code, want) {
 			t.Errorf("init code lacks %s", want)
+		}
+	}
+	// Output not to the console once made the wrapper print the
+	// credentials instead of switching (issue 10).
+	for _, bad := range []string{"PipelinePosition", "FromStream", "('--profile=' +"} {
+		if strings.Contains(code, bad) {
+			t.Errorf("init code holds %s", bad)
 		}
 	}
 	if strings.Contains(code, "'AWS_RUNAS_SHELL'") {

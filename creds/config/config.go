@@ -105,6 +105,19 @@ type Profile struct {
 	Where fmt.Stringer
 }
 
+// File is the path of the file the profile comes from, without a line
+// (which moves when the file is edited), or the place it was given.
+func (p *Profile) File() string {
+	switch w := p.Where.(type) {
+	case location:
+		return w.f.path
+	case nil:
+		return ""
+	default:
+		return w.String()
+	}
+}
+
 // Place is a Where that is known as text: "command line", or a file.
 type Place string
 
