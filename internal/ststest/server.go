@@ -134,19 +134,19 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
-	mu     sync.Mutex
-	users  map[string]*User    // by access key ID
-	roles  map[string]*Role    // by ARN
-	issued map[string]*session // temporary credentials, by access key ID
-	calls  []Call
-	faults []*Fault
-	onCall func(Call)
-	saml   samlProviders // AddSAMLProvider (saml.go)
+	mu       sync.Mutex
+	users    map[string]*User    // by access key ID
+	roles    map[string]*Role    // by ARN
+	issued   map[string]*session // temporary credentials, by access key ID
+	calls    []Call
+	faults   []*Fault
+	onCall   func(Call)
+	saml     samlProviders    // AddSAMLProvider (saml.go)
 	clock    func() time.Time // SetClock; nil: time.Now
 	offset   time.Duration    // Advance
 	lifetime time.Duration    // SetLifetime; 0: as asked
 	fed      federation       // the sign-in endpoint (federation.go)
-	oidc   oidcProviders // AddOIDCProvider (webidentity.go)
+	oidc     oidcProviders    // AddOIDCProvider (webidentity.go)
 }
 
 // TB is the part of testing.TB that NewTest uses; it keeps package testing
@@ -360,7 +360,7 @@ var operations = map[string]operation{
 	"GetCallerIdentity": {handle: (*Server).getCallerIdentity, sessionTokenOK: true},
 	"AssumeRole":        {handle: (*Server).assumeRole, sessionTokenOK: true},
 	// GetSessionToken rejects every temporary caller itself, with STS's message.
-	"GetSessionToken":    {handle: (*Server).getSessionToken, sessionTokenOK: true},
+	"GetSessionToken": {handle: (*Server).getSessionToken, sessionTokenOK: true},
 	// Only an IAM user's long-term keys may call it; the handler says so.
 	"GetFederationToken": {handle: (*Server).getFederationToken},
 	"AssumeRoleWithSAML": {handle: (*Server).assumeRoleWithSAML, unsigned: true},
