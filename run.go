@@ -70,11 +70,16 @@ func (a *app) run(inv *invocation) error {
 	}
 
 	ctx := context.Background()
+	if o.Console {
+		return a.console(ctx, prov, inv)
+	}
 	res, err := prov.Get(ctx, inv.req)
 	if err != nil {
 		return err
 	}
 	switch {
+	case o.Server || o.ECSServer:
+		return a.serve(ctx, prov, inv, res)
 	case o.Whoami:
 		return a.whoami(ctx, prov, res)
 	case len(inv.command) > 0:

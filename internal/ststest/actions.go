@@ -180,7 +180,7 @@ func (s *Server) issue(sess *session, dur int) credentialsXML {
 	// Whole seconds, so the expiry answered is exactly the one enforced.
 	life := time.Duration(dur) * time.Second
 	s.mu.Lock()
-	if s.lifetime > 0 && s.lifetime < life {
+	if sess.kind != kindSessionToken && s.lifetime > 0 && s.lifetime < life {
 		life = s.lifetime
 	}
 	s.mu.Unlock()

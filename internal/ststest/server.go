@@ -313,9 +313,10 @@ func (s *Server) Advance(d time.Duration) {
 	s.offset += d
 }
 
-// SetLifetime caps the life of every credential issued from now on (0: as
-// asked), below STS's 15-minute minimum if need be, so tests can watch
-// credentials expire.
+// SetLifetime caps the life of role and federated-user credentials issued
+// from now on (0: as asked), below STS's 15-minute minimum if need be, so
+// tests can watch them expire. Session tokens keep their life: a role is
+// renewed from one.
 func (s *Server) SetLifetime(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
