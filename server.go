@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/aws-runas/aws-runas/credserver"
 	"github.com/aws-runas/aws-runas/creds"
+	"github.com/aws-runas/aws-runas/credserver"
 	"github.com/aws-runas/aws-runas/shells"
 )
 
