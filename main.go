@@ -60,6 +60,13 @@ type options struct {
 	WebIdentityRedirectURI string `long:"web-identity-redirect-uri" value-name:"URI" description:"OIDC: the loopback redirect URI (web_identity_redirect_uri)"`
 	WebIdentityProvider    string `long:"web-identity-provider" value-name:"FLOW" description:"OIDC: browser (PKCE) or device (web_identity_provider)"`
 	Version                bool   `short:"V" long:"version" description:"print the version"`
+
+	Server      bool   `long:"server" description:"serve the credentials to the COMMAND or subshell from a local endpoint that renews them (AWS_CONTAINER_CREDENTIALS_FULL_URI)"`
+	ECSServer   bool   `long:"ecs-server" hidden:"true" description:"aws-vault's name for --server"`
+	Console     bool   `long:"console" description:"sign in to the AWS console in the browser"`
+	PrintURL    bool   `long:"print-url" description:"--console: print the sign-in URL (a secret) instead of opening it"`
+	Region      string `long:"region" value-name:"REGION" description:"--console: the console's region"`
+	Destination string `long:"destination" value-name:"PATH" description:"--console: the console page to open, such as /s3/home"`
 }
 
 type initOptions struct {
@@ -156,6 +163,9 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	}
 	if o.OTP != "" && !isOTP(o.OTP) {
 		return nil, "", usagef("-o: a one-time code is 6 to 8 digits")
+	}
+	if err := checkModeOptions(inv); err != nil {
+		return nil, "", err
 	}
 	return inv, "", nil
 }

@@ -88,6 +88,9 @@ func (a *app) run(inv *invocation) error {
 		}
 	}
 	ctx := context.Background()
+	if o.Console {
+		return a.console(ctx, prov, inv)
+	}
 	res, err := prov.Get(ctx, inv.req)
 	if err != nil {
 		return err
@@ -99,6 +102,8 @@ func (a *app) run(inv *invocation) error {
 	}
 	env := withRenew(credentialEnv(res), newRenewRecord(files, inv.req, res))
 	switch {
+	case o.Server || o.ECSServer:
+		return a.serve(ctx, prov, inv, res)
 	case o.Whoami:
 		return a.whoami(ctx, prov, res)
 	case len(inv.command) > 0:

@@ -3,7 +3,9 @@
 // stdout, logs each call (action and caller key ID, never secrets) on stderr,
 // and runs until SIGINT or SIGTERM.
 //
-//	sts-test-server [-addr 127.0.0.1:0] [-seed FILE]
+//	sts-test-server [-addr 127.0.0.1:0] [-seed FILE] [-role-lifetime D]
+//
+// The federation endpoint (console sign-in) is at URL/federation.
 //
 // Without -seed it knows one demo user and two roles; see demoSeed.
 package main
@@ -65,17 +67,18 @@ func main() {
 	log.SetPrefix("sts-test-server: ")
 	addr := flag.String("addr", "127.0.0.1:0", "`host:port` to listen on (port 0: any free port)")
 	seedFile := flag.String("seed", "", "JSON `file` of users and roles (default: the built-in demo seed)")
+	lifetime := flag.Duration("role-lifetime", 0, "cap the life of role and federation credentials, e.g. 60s, to watch aws-runas --server renew them (0: as asked)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*addr, *seedFile); err != nil {
+	if err := run(*addr, *seedFile, *lifetime); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(addr, seedFile string) error {
+func run(addr, seedFile string, lifetime time.Duration) error {
 	data := []byte(demoSeed)
 	if seedFile != "" {
 		var err error
@@ -93,6 +96,7 @@ func run(addr, seedFile string) error {
 		return err
 	}
 	defer srv.Close()
+	srv.SetLifetime(lifetime)
 	for _, u := range users {
 		srv.AddUser(u)
 	}

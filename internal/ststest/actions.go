@@ -94,7 +94,7 @@ func (s *Server) assumeRole(p *principal, params url.Values) (any, *apiError) {
 	// STS gives one answer for every trust-policy failure, so as not to tell
 	// a caller which condition it missed.
 	denied := errNotAuthorized(p.arn(), "AssumeRole", roleARN)
-	if !ok {
+	if !ok || (p.sess != nil && p.sess.kind == kindFederated) {
 		return nil, denied
 	}
 	if r.ExternalID != "" && externalID != r.ExternalID {
@@ -130,6 +130,37 @@ func (s *Server) assumeRole(p *principal, params url.Values) (any, *apiError) {
 	return res, nil
 }
 
+type getFederationTokenResult struct {
+	XMLName       xml.Name `xml:"GetFederationTokenResult"`
+	Credentials   credentialsXML
+	FederatedUser struct {
+		FederatedUserId string
+		Arn             string
+	}
+	PackedPolicySize int
+}
+
+const msgFederationSession = "Cannot call GetFederationToken with session credentials"
+
+func (s *Server) getFederationToken(p *principal, params url.Values) (any, *apiError) {
+	var v validator
+	name := v.str(params, "Name", "name", true, 2, 32, sessionNameRE)
+	dur := v.duration(params, "DurationSeconds", "durationSeconds", 43200, 900, 129600)
+	policy := v.str(params, "Policy", "policy", false, 1, 2048, nil)
+	if aerr := v.err(); aerr != nil {
+		return nil, aerr
+	}
+	if p.sess != nil {
+		return nil, newError(403, "AccessDenied", msgFederationSession)
+	}
+	sess := &session{kind: kindFederated, user: p.user, federatedName: name}
+	res := &getFederationTokenResult{Credentials: s.issue(sess, dur), PackedPolicySize: min(100, len(policy)/20)}
+	caller := principal{user: p.user, sess: sess}
+	res.FederatedUser.Arn = caller.arn()
+	res.FederatedUser.FederatedUserId = caller.userID()
+	return res, nil
+}
+
 // checkMFA checks a SerialNumber and TokenCode against the user's device. It
 // reports whether MFA was presented (and valid).
 func checkMFA(u *User, serial, code string) (bool, *apiError) {
@@ -147,7 +178,13 @@ func checkMFA(u *User, serial, code string) (bool, *apiError) {
 // issue stores new temporary credentials for sess, valid for dur seconds.
 func (s *Server) issue(sess *session, dur int) credentialsXML {
 	// Whole seconds, so the expiry answered is exactly the one enforced.
-	sess.expires = time.Now().UTC().Truncate(time.Second).Add(time.Duration(dur) * time.Second)
+	life := time.Duration(dur) * time.Second
+	s.mu.Lock()
+	if sess.kind != kindSessionToken && s.lifetime > 0 && s.lifetime < life {
+		life = s.lifetime
+	}
+	s.mu.Unlock()
+	sess.expires = s.now().UTC().Truncate(time.Second).Add(life)
 	sess.secret = randomBase64(30) // 40 characters, like AWS secrets
 	sess.token = randomBase64(180)
 	s.mu.Lock()

@@ -26,6 +26,7 @@ type sessionKind int
 const (
 	kindSessionToken sessionKind = iota + 1 // from GetSessionToken
 	kindRole                                // from AssumeRole
+	kindFederated                           // from GetFederationToken
 )
 
 // session is a set of temporary credentials the server issued.
@@ -40,6 +41,8 @@ type session struct {
 
 	// kindRole only
 	roleARN, roleAccount, roleName, sessionName string
+	// kindFederated only: the federated user's name
+	federatedName string
 }
 
 // principal is the authenticated caller.
@@ -50,6 +53,9 @@ type principal struct {
 }
 
 func (p *principal) arn() string {
+	if p.sess != nil && p.sess.kind == kindFederated {
+		return "arn:aws:sts::" + p.user.Account + ":federated-user/" + p.sess.federatedName
+	}
 	if p.sess != nil && p.sess.kind == kindRole {
 		return "arn:aws:sts::" + p.sess.roleAccount + ":assumed-role/" + p.sess.roleName + "/" + p.sess.sessionName
 	}
@@ -64,6 +70,9 @@ func (p *principal) account() string {
 }
 
 func (p *principal) userID() string {
+	if p.sess != nil && p.sess.kind == kindFederated {
+		return p.user.Account + ":" + p.sess.federatedName
+	}
 	if p.sess != nil && p.sess.kind == kindRole {
 		return uniqueID("AROA", p.sess.roleARN) + ":" + p.sess.sessionName
 	}
@@ -136,7 +145,7 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*principal, *apiErr
 	} else if sess, ok := s.issued[a.accessKeyID]; ok {
 		cp := *sess
 		p.user, p.sess, secret, token = sess.user, &cp, sess.secret, sess.token
-		expired = sess.revoked || !time.Now().Before(sess.expires)
+		expired = sess.revoked || !s.nowLocked().Before(sess.expires)
 	}
 	s.mu.Unlock()
 
@@ -155,7 +164,7 @@ func (s *Server) authenticate(r *http.Request, body []byte) (*principal, *apiErr
 		return nil, newError(400, "IncompleteSignature",
 			"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
 	}
-	if aerr := checkSkew(signingTime, time.Now()); aerr != nil {
+	if aerr := checkSkew(signingTime, s.now()); aerr != nil {
 		return nil, aerr
 	}
 	if !verifySignature(r, body, a, secret, signingTime) {

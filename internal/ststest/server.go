@@ -134,15 +134,19 @@ type Server struct {
 	closing   chan struct{}
 	closeOnce sync.Once
 
-	mu     sync.Mutex
-	users  map[string]*User    // by access key ID
-	roles  map[string]*Role    // by ARN
-	issued map[string]*session // temporary credentials, by access key ID
-	calls  []Call
-	faults []*Fault
-	onCall func(Call)
-	saml   samlProviders // AddSAMLProvider (saml.go)
-	oidc   oidcProviders // AddOIDCProvider (webidentity.go)
+	mu       sync.Mutex
+	users    map[string]*User    // by access key ID
+	roles    map[string]*Role    // by ARN
+	issued   map[string]*session // temporary credentials, by access key ID
+	calls    []Call
+	faults   []*Fault
+	onCall   func(Call)
+	saml     samlProviders    // AddSAMLProvider (saml.go)
+	clock    func() time.Time // SetClock; nil: time.Now
+	offset   time.Duration    // Advance
+	lifetime time.Duration    // SetLifetime; 0: as asked
+	fed      federation       // the sign-in endpoint (federation.go)
+	oidc     oidcProviders    // AddOIDCProvider (webidentity.go)
 }
 
 // TB is the part of testing.TB that NewTest uses; it keeps package testing
@@ -292,6 +296,47 @@ func (s *Server) Expire(accessKeyID string) bool {
 	return ok
 }
 
+// SetClock replaces the server's clock (nil: the system's). It decides
+// when issued credentials expire, what their Expiration says, and the
+// signing-time skew check.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock = now
+}
+
+// Advance moves the server's clock forward by d, so that tests see
+// credentials expire without waiting for them to.
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.offset += d
+}
+
+// SetLifetime caps the life of role and federated-user credentials issued
+// from now on (0: as asked), below STS's 15-minute minimum if need be, so
+// tests can watch them expire. Session tokens keep their life: a role is
+// renewed from one.
+func (s *Server) SetLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lifetime = d
+}
+
+func (s *Server) now() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nowLocked()
+}
+
+func (s *Server) nowLocked() time.Time {
+	now := time.Now
+	if s.clock != nil {
+		now = s.clock
+	}
+	return now().Add(s.offset)
+}
+
 // ExpireAll makes every temporary credential issued so far expired.
 func (s *Server) ExpireAll() {
 	s.mu.Lock()
@@ -316,7 +361,9 @@ var operations = map[string]operation{
 	"GetCallerIdentity": {handle: (*Server).getCallerIdentity, sessionTokenOK: true},
 	"AssumeRole":        {handle: (*Server).assumeRole, sessionTokenOK: true},
 	// GetSessionToken rejects every temporary caller itself, with STS's message.
-	"GetSessionToken":    {handle: (*Server).getSessionToken, sessionTokenOK: true},
+	"GetSessionToken": {handle: (*Server).getSessionToken, sessionTokenOK: true},
+	// Only an IAM user's long-term keys may call it; the handler says so.
+	"GetFederationToken": {handle: (*Server).getFederationToken},
 	"AssumeRoleWithSAML": {handle: (*Server).assumeRoleWithSAML, unsigned: true},
 	// Unsigned: the ID token is the proof (webidentity.go).
 	"AssumeRoleWithWebIdentity": {handle: (*Server).assumeRoleWithWebIdentity, unsigned: true},
@@ -324,6 +371,14 @@ var operations = map[string]operation{
 
 // ServeHTTP answers one STS query-protocol request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case federationPath:
+		s.serveFederation(w, r)
+		return
+	case consolePath:
+		s.serveConsole(w, r)
+		return
+	}
 	requestID := newRequestID()
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
@@ -444,7 +499,7 @@ func faultDefaults(code, action string, p *principal) (int, string) {
 
 // finish records the call and writes the answer.
 func (s *Server) finish(w http.ResponseWriter, r *http.Request, requestID string, params url.Values, claimed string, result any, aerr *apiError) {
-	c := Call{Time: time.Now(), Action: params.Get("Action"), Params: cloneValues(params), AccessKeyID: claimed}
+	c := Call{Time: s.now(), Action: params.Get("Action"), Params: cloneValues(params), AccessKeyID: claimed}
 	if aerr != nil {
 		c.Err = aerr.Code
 	}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/aws-runas/aws-runas/console"
+	"github.com/aws-runas/aws-runas/creds"
+	"github.com/aws-runas/aws-runas/creds/config"
+)
+
+// console is --console: role credentials as they are, or for a session
+// token only (-n, or a profile without a role) a federation token made
+// from the long-term keys (STS gives none for a session token, and the
+// federation endpoint refuses session tokens); then a sign-in URL, printed
+// or opened.
+func (a *app) console(ctx context.Context, prov *creds.Provider, inv *invocation) error {
+	o := &inv.opts
+	var c aws.Credentials
+	var roleARN, region string
+	if federate, base, err := a.consoleNeedsFederation(prov, inv); err != nil {
+		return err
+	} else if federate {
+		region = firstOf(base.Region, a.getenv("AWS_REGION"), a.getenv("AWS_DEFAULT_REGION"))
+		if base.AccessKeyID == "" || base.SecretAccessKey == "" || base.SessionToken != "" {
+			return fmt.Errorf("profile %q: --console without a role needs an IAM user's long-term keys in the profile (GetFederationToken); use a role profile instead", base.Name)
+		}
+		endpoint := firstOf(a.getenv("AWS_ENDPOINT_URL_STS"), a.getenv("AWS_ENDPOINT_URL"), base.EndpointURL)
+		so := sts.Options{Region: firstOf(region, "us-east-1"), Retryer: retry.NewStandard(), HTTPClient: &http.Client{Timeout: 10 * time.Second},
+			Credentials: credentials.NewStaticCredentialsProvider(base.AccessKeyID, base.SecretAccessKey, "")}
+		if endpoint != "" {
+			so.BaseEndpoint = aws.String(endpoint)
+		}
+		a.debug("GetFederationToken for profile %q", base.Name)
+		if c, err = console.FederationToken(ctx, sts.New(so), "aws-runas-"+base.Name, inv.req.SessionDuration); err != nil {
+			return fmt.Errorf("profile %q: GetFederationToken: %s", base.Name, escapeControl(err.Error()))
+		}
+	} else {
+		res, err := prov.Get(ctx, inv.req)
+		if err != nil {
+			return err
+		}
+		c, roleARN, region = res.Credentials, res.RoleARN, res.Region
+	}
+	region = firstOf(o.Region, region)
+	partition, err := console.Partition(roleARN, region)
+	if err != nil {
+		return err
+	}
+	u, err := console.SigninURL(ctx, c, console.Options{Partition: partition, Region: region, Destination: o.Destination,
+		FederationURL: a.getenv(console.EnvFederationURL)})
+	if err != nil {
+		return err
+	}
+	if o.PrintURL {
+		fmt.Fprintln(a.stderr, "aws-runas: the sign-in URL on stdout is a secret: whoever opens it within 15 minutes is signed in")
+		_, err := fmt.Fprintln(a.stdout, u)
+		return err
+	}
+	return console.Open(u, a.getenv, a.environ())
+}
+
+// consoleNeedsFederation says whether the credentials asked for are a
+// session token, which the console cannot take, and returns the base
+// profile whose keys make a federation token instead.
+func (a *app) consoleNeedsFederation(prov *creds.Provider, inv *invocation) (bool, *config.Profile, error) {
+	if strings.HasPrefix(inv.profile, "arn:") {
+		return false, nil, nil
+	}
+	ch, err := prov.Config.Resolve(inv.profile)
+	if err != nil {
+		return false, nil, err
+	}
+	if len(ch.Roles) > 0 && !inv.req.NoRole {
+		return false, nil, nil
+	}
+	return true, ch.Base, nil
+}

@@ -1,0 +1,111 @@
+package console
+
+import (
+	"fmt"
+	"html"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// openWait bounds how long Open keeps the redirect file for a browser
+// that has not read it.
+const openWait = 30 * time.Second
+
+// Open shows signinURL in the user's browser without putting it on the
+// browser's command line, where other users could read it (ps,
+// /proc/PID/cmdline): the URL goes into a private HTML file that
+// redirects to it, the browser is given the file, and the file is removed
+// once the browser has opened it (on Linux) or after openWait. The
+// browser is $BROWSER (a list of commands as for xdg-open; %s stands for
+// the file), else the system's opener, and gets an environment without
+// AWS variables or passwords.
+func Open(signinURL string, getenv func(string) string, environ []string) error {
+	dir, err := os.MkdirTemp("", "aws-runas-console-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	page := filepath.Join(dir, "signin.html")
+	u := html.EscapeString(signinURL)
+	content := "<!DOCTYPE html><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">" +
+		"<meta http-equiv=\"refresh\" content=\"0;url=" + u + "\"><title>AWS console</title>" +
+		"<p><a href=\"" + u + "\">Continue to the AWS console</a></p>\n"
+	tmp := page + ".tmp"
+	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, page); err != nil {
+		return err
+	}
+	opened, err := watchOpen(page)
+	if err != nil {
+		return err
+	}
+	name, args := browserCommand(getenv("BROWSER"), page)
+	cmd := exec.Command(name, args...)
+	cmd.Env = browserEnv(environ)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("opening the browser (%s): %w", name, err)
+	}
+	go func() { _ = cmd.Wait() }()
+	select {
+	case <-opened:
+	case <-time.After(openWait):
+	}
+	return nil
+}
+
+func browserCommand(browser, page string) (string, []string) {
+	target := page
+	if runtime.GOOS == "windows" {
+		target = "file:///" + filepath.ToSlash(page)
+	}
+	if browser != "" {
+		first, _, _ := strings.Cut(browser, string(os.PathListSeparator))
+		var name string
+		var args []string
+		if _, err := exec.LookPath(first); err == nil {
+			name = first
+		} else if f := strings.Fields(first); len(f) > 0 {
+			name, args = f[0], f[1:]
+		}
+		if name != "" {
+			placed := false
+			for i, a := range args {
+				if strings.Contains(a, "%s") {
+					args[i], placed = strings.ReplaceAll(a, "%s", target), true
+				}
+			}
+			if !placed {
+				args = append(args, target)
+			}
+			return name, args
+		}
+	}
+	switch runtime.GOOS {
+	case "darwin":
+		return "open", []string{target}
+	case "windows":
+		return "rundll32", []string{"url.dll,FileProtocolHandler", target}
+	}
+	return "xdg-open", []string{target}
+}
+
+// browserEnv is environ without AWS variables (keys, tokens, the
+// credential server's token) and the IdP password.
+func browserEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		up := strings.ToUpper(name)
+		if strings.HasPrefix(up, "AWS_") || up == "SAML_PASSWORD" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
