@@ -57,7 +57,8 @@ type options struct {
 	WebIdentityClientID    string `long:"web-identity-client-id" value-name:"ID" description:"OIDC: the client ID (web_identity_client_id)"`
 	WebIdentityRedirectURI string `long:"web-identity-redirect-uri" value-name:"URI" description:"OIDC: the loopback redirect URI (web_identity_redirect_uri)"`
 	WebIdentityProvider    string `long:"web-identity-provider" value-name:"FLOW" description:"OIDC: browser (PKCE) or device (web_identity_provider)"`
-	Version                bool   `short:"V" long:"version" description:"print the version"`
+	Version                bool   `short:"V" long:"version" description:"print the version, commit, Go version and platform"`
+	Man                    bool   `long:"man" hidden:"yes" description:"print the man page (roff), for packagers"`
 }
 
 type initOptions struct {
@@ -87,7 +88,8 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 
 const usage = `[OPTIONS] [PROFILE | ROLE_ARN] [--] [COMMAND [ARG...]]
   aws-runas init SHELL [--cmd NAME | --no-cmd] [--skip-prompt] [--no-refresh]
-  aws-runas completion SHELL`
+  aws-runas completion SHELL
+  aws-runas doctor [PROFILE | ROLE_ARN]`
 
 // parseArgs turns arguments into an invocation, checking everything that
 // can be checked before any credentials are fetched. help is the text to
@@ -113,7 +115,7 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 			return nil, "", usagef("-O %s: want one of %s, json", o.Output, strings.Join(shells.Names(), ", "))
 		}
 	}
-	if o.Version || o.List || o.Unset {
+	if o.Version || o.Man || o.List || o.Unset {
 		return inv, "", nil
 	}
 	if o.Profile == "" && len(rest) > 0 && (rest[0] == "init" || rest[0] == "completion") {

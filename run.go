@@ -22,8 +22,9 @@ func (a *app) run(inv *invocation) error {
 	o := &inv.opts
 	switch {
 	case o.Version:
-		fmt.Fprintf(a.stdout, "aws-runas %s\n", version)
-		return nil
+		return writeVersion(a.stdout)
+	case o.Man:
+		return writeManPage(a.stdout)
 	case inv.sub == "completion":
 		s, err := completions.Script(inv.shell)
 		if err != nil {
