@@ -118,6 +118,9 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	if o.Version || o.Man || o.List || o.Unset {
 		return inv, "", nil
 	}
+	if o.Profile == "" && len(rest) > 0 && rest[0] == "doctor" {
+		return parseDoctor(inv, rest, getenv)
+	}
 	if o.Profile == "" && len(rest) > 0 && (rest[0] == "init" || rest[0] == "completion") {
 		return parseSubcommand(inv, rest)
 	}

@@ -34,6 +34,8 @@ func (a *app) run(inv *invocation) error {
 		return nil
 	case inv.sub == "init":
 		return a.runInit(inv)
+	case inv.sub == "doctor":
+		return a.doctor(inv)
 	case o.Unset:
 		return a.printEnv(o.Output, shells.Env{Unset: allVars})
 	}
