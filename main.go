@@ -59,7 +59,8 @@ type options struct {
 	WebIdentityClientID    string `long:"web-identity-client-id" value-name:"ID" description:"OIDC: the client ID (web_identity_client_id)"`
 	WebIdentityRedirectURI string `long:"web-identity-redirect-uri" value-name:"URI" description:"OIDC: the loopback redirect URI (web_identity_redirect_uri)"`
 	WebIdentityProvider    string `long:"web-identity-provider" value-name:"FLOW" description:"OIDC: browser (PKCE) or device (web_identity_provider)"`
-	Version                bool   `short:"V" long:"version" description:"print the version"`
+	Version                bool   `short:"V" long:"version" description:"print the version, commit, Go version and platform"`
+	Man                    bool   `long:"man" hidden:"yes" description:"print the man page (roff), for packagers"`
 
 	Server      bool   `long:"server" description:"serve the credentials to the COMMAND or subshell from a local endpoint that renews them (AWS_CONTAINER_CREDENTIALS_FULL_URI)"`
 	ECSServer   bool   `long:"ecs-server" hidden:"true" description:"aws-vault's name for --server"`
@@ -97,7 +98,8 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 
 const usage = `[OPTIONS] [PROFILE | ROLE_ARN] [--] [COMMAND [ARG...]]
   aws-runas init SHELL [--cmd NAME | --no-cmd] [--skip-prompt] [--no-refresh]
-  aws-runas completion SHELL`
+  aws-runas completion SHELL
+  aws-runas doctor [PROFILE | ROLE_ARN]`
 
 // parseArgs turns arguments into an invocation, checking everything that
 // can be checked before any credentials are fetched. help is the text to
@@ -126,8 +128,11 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	if o.Renew {
 		return parseRenew(inv, rest, getenv)
 	}
-	if o.Version || o.List || o.Unset {
+	if o.Version || o.Man || o.List || o.Unset {
 		return inv, "", nil
+	}
+	if o.Profile == "" && len(rest) > 0 && rest[0] == "doctor" {
+		return parseDoctor(inv, rest, getenv)
 	}
 	if o.Profile == "" && len(rest) > 0 && (rest[0] == "init" || rest[0] == "completion") {
 		return parseSubcommand(inv, rest)

@@ -24,8 +24,9 @@ func (a *app) run(inv *invocation) error {
 	o := &inv.opts
 	switch {
 	case o.Version:
-		fmt.Fprintf(a.stdout, "aws-runas %s\n", version)
-		return nil
+		return writeVersion(a.stdout)
+	case o.Man:
+		return writeManPage(a.stdout)
 	case inv.sub == "completion":
 		s, err := completions.Script(inv.shell)
 		if err != nil {
@@ -35,6 +36,8 @@ func (a *app) run(inv *invocation) error {
 		return nil
 	case inv.sub == "init":
 		return a.runInit(inv)
+	case inv.sub == "doctor":
+		return a.doctor(inv)
 	case o.Unset:
 		return a.printEnv(o.Output, shells.Env{Unset: allVars})
 	}
