@@ -40,7 +40,7 @@ type options struct {
 	MFASerial      string `short:"M" long:"mfa-serial" value-name:"ARN" description:"MFA device, instead of the profile's mfa_serial"`
 	ExternalID     string `short:"X" long:"external-id" value-name:"ID" description:"external ID for AssumeRole"`
 	Refresh        bool   `short:"r" long:"refresh" description:"ignore cached credentials and fetch new ones"`
-	Output         string `short:"O" long:"output" value-name:"FORMAT" description:"print instead of run: bash, zsh, sh, fish, powershell (pwsh) or json"`
+	Output         string `short:"O" long:"output" value-name:"FORMAT" description:"print instead of run: bash, zsh, sh, fish, powershell (pwsh), nu (nushell) or json"`
 	SkipPrompt     bool   `short:"s" long:"skip-prompt" description:"subshell and init: leave the shell prompt alone"`
 	Unset          bool   `short:"u" long:"unset" description:"print code that removes aws-runas's variables from the current shell"`
 	Expiration     bool   `short:"e" long:"expiration" description:"print when the profile's cached credentials expire, and exit"`
@@ -279,6 +279,10 @@ func main() {
 // main parses args and runs them, turning errors into exit statuses.
 func (a *app) main(args []string) int {
 	inv, help, err := parseArgs(args, a.getenv)
+	if a.getenv(shells.EvalPlanVar) != "" {
+		fmt.Fprintln(a.stdout, evalPlan(inv, err))
+		return exitOK
+	}
 	if err == nil && inv == nil {
 		fmt.Fprintln(a.stdout, help)
 		return exitOK
@@ -308,6 +312,21 @@ func (a *app) main(args []string) int {
 	}
 	fmt.Fprintf(a.stderr, "aws-runas: %v\n", err)
 	return exitError
+}
+
+// evalPlan answers the wrapper's question (shells.EvalPlanVar): "eval"
+// when this call, with the eval file set, would write shell code there (no
+// COMMAND, no -O, nothing else to print), else "run": the wrapper then runs
+// the binary as it is, and a usage error is reported by that run.
+func evalPlan(inv *invocation, err error) string {
+	if err != nil || inv == nil {
+		return "run"
+	}
+	o := &inv.opts
+	if inv.sub != "" || o.Version || o.List || o.Expiration || o.Whoami || o.Output != "" || len(inv.command) > 0 {
+		return "run"
+	}
+	return "eval"
 }
 
 // exitStatus ends aws-runas with a command's status, having said nothing.

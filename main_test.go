@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -70,7 +71,7 @@ func TestParseArgsUsageErrors(t *testing.T) {
 		{[]string{"-a", "13h", "prod"}, "-a 13h: must be between 15m and 12h"},
 		{[]string{"-a", "99999999999999999", "prod"}, "must be between 15m and 12h"},
 		{[]string{"-d", "soon", "prod"}, "a duration is a number of seconds"},
-		{[]string{"-O", "tcsh", "prod"}, "-O tcsh: want one of bash, zsh, sh, fish, powershell, json"},
+		{[]string{"-O", "tcsh", "prod"}, "-O tcsh: want one of bash, zsh, sh, fish, powershell, nu, json"},
 		{[]string{"-u", "-O", "tcsh"}, "-O tcsh: want one of"},
 		{[]string{"-o", "12345", "prod"}, "a one-time code is 6 to 8 digits"},
 		{[]string{"-o", "12345x", "prod"}, "a one-time code is 6 to 8 digits"},
@@ -93,5 +94,45 @@ func TestParseArgsHelp(t *testing.T) {
 	inv, help, err := parseArgs([]string{"-h"}, noEnv)
 	if err != nil || inv != nil || !strings.Contains(help, "--non-interactive") {
 		t.Errorf("help: %v %v %q", inv, err, help)
+	}
+}
+
+// The nushell wrapper's question (__AWS_RUNAS_EVAL_PLAN): eval exactly when
+// the call would write shell code to the eval file; the binary does nothing
+// else.
+func TestEvalPlan(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"prod"}, "eval"},
+		{[]string{}, "eval"},
+		{[]string{"-u"}, "eval"},
+		{[]string{"-n", "-r", "prod"}, "eval"},
+		{[]string{"-p", "prod"}, "eval"},
+		{[]string{"prod", "aws", "s3", "ls"}, "run"},
+		{[]string{"-p", "prod", "aws"}, "run"},
+		{[]string{"prod", "--", "env"}, "run"},
+		{[]string{"-O", "nu", "prod"}, "run"},
+		{[]string{"-u", "-O", "bash"}, "run"},
+		{[]string{"-l"}, "run"},
+		{[]string{"-e", "prod"}, "run"},
+		{[]string{"-w", "prod"}, "run"},
+		{[]string{"-V"}, "run"},
+		{[]string{"-h"}, "run"},
+		{[]string{"init", "nu"}, "run"},
+		{[]string{"completion", "nu"}, "run"},
+		{[]string{"-d", "1s", "prod"}, "run"},
+	} {
+		var out, errb bytes.Buffer
+		a := &app{stdout: &out, stderr: &errb, getenv: func(k string) string {
+			if k == "__AWS_RUNAS_EVAL_PLAN" {
+				return "1"
+			}
+			return ""
+		}, environ: func() []string { return nil }}
+		if code := a.main(c.args); code != 0 || out.String() != c.want+"\n" || errb.Len() != 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want %s", c.args, code, out.String(), errb.String(), c.want)
+		}
 	}
 }

@@ -343,7 +343,7 @@ func lookup(env shells.Env, name string) (string, bool) {
 // starts), and without the init functions' private variables, which belong
 // to this one call.
 func commandEnv(environ []string, env shells.Env) []string {
-	drop := map[string]bool{shells.EvalFileVar: true, shells.EvalShellVar: true, shells.EvalPIDVar: true, "SAML_PASSWORD": true}
+	drop := map[string]bool{shells.EvalFileVar: true, shells.EvalShellVar: true, shells.EvalPIDVar: true, shells.EvalPlanVar: true, "SAML_PASSWORD": true}
 	for _, n := range env.Unset {
 		drop[n] = true
 	}

@@ -33,12 +33,20 @@ var fishScript string
 //go:embed aws-runas.ps1
 var powershellScript string
 
+//go:embed aws-runas.nu
+var nuScript string
+
+// NuExtern declares the binary to nushell with the completer of nuScript.
+// `aws-runas init nu` writes it only when its wrapper has another name:
+// nushell refuses two definitions of a name in one file.
+const NuExtern = "extern \"aws-runas\" [...args: string@__aws_runas_complete]\n"
+
 // Shells lists the shells Script knows, canonical names only (Script also
-// takes pwsh for powershell).
-func Shells() []string { return []string{"bash", "zsh", "fish", "powershell"} }
+// takes pwsh for powershell, nushell for nu).
+func Shells() []string { return []string{"bash", "zsh", "fish", "powershell", "nu"} }
 
 // Script returns the completion script for shell: bash, zsh, fish,
-// powershell or its alias pwsh.
+// powershell or its alias pwsh, nu or its alias nushell.
 func Script(shell string) (string, error) {
 	switch shell {
 	case "bash":
@@ -49,6 +57,18 @@ func Script(shell string) (string, error) {
 		return fishScript, nil
 	case "powershell", "pwsh":
 		return powershellScript, nil
+	case "nu", "nushell":
+		return nuScript + "\n# The binary itself.\n" + NuExtern, nil
 	}
 	return "", fmt.Errorf("no completion for shell %q: want one of %s (or pwsh)", shell, strings.Join(Shells(), ", "))
+}
+
+// InitScript is the completion that `aws-runas init SHELL` embeds: Script,
+// except that for nushell the init writes NuExtern itself, when its wrapper
+// does not take the name.
+func InitScript(shell string) (string, error) {
+	if shell == "nu" || shell == "nushell" {
+		return nuScript, nil
+	}
+	return Script(shell)
 }

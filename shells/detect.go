@@ -15,6 +15,12 @@ const (
 	EvalFileVar  = "__AWS_RUNAS_EVAL_FILE"
 	EvalShellVar = "__AWS_RUNAS_EVAL_SHELL"
 	EvalPIDVar   = "__AWS_RUNAS_EVAL_PID"
+	// EvalPlanVar asks the binary only which way a call of the wrapper
+	// goes: it prints "eval" when it would write shell code to the eval
+	// file, else "run", and does nothing else. The nushell wrapper needs
+	// to know before the call: a nushell command that streams a program's
+	// output cannot change its caller's environment after it.
+	EvalPlanVar = "__AWS_RUNAS_EVAL_PLAN"
 )
 
 // Detect picks the dialect of print mode when -O is not given (contract
@@ -77,7 +83,7 @@ func known(program string) Dialect {
 // It takes the base name (after '/' or '\'), drops the '-' a login shell's
 // argv[0] starts with (-bash), drops ".exe" and ignores case (Windows). The
 // POSIX shells without a dialect of their own (dash, ash, ksh, mksh, busybox,
-// ...) are sh; pwsh is powershell.
+// ...) are sh; pwsh is powershell; nushell is nu.
 func ShellForProgram(program string) string {
 	base := program
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
@@ -91,6 +97,8 @@ func ShellForProgram(program string) string {
 		return base
 	case "powershell", "pwsh", "pwsh-preview":
 		return "powershell"
+	case "nu", "nushell":
+		return "nu"
 	case "dash", "ash", "busybox", "ksh", "ksh93", "mksh", "lksh", "pdksh", "oksh", "loksh", "posh", "yash":
 		return "sh"
 	}

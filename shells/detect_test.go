@@ -20,7 +20,8 @@ func TestShellForProgram(t *testing.T) {
 		"PowerShell.EXE":                        "powershell",
 		`C:\Program Files\Git\usr\bin\bash.exe`: "bash",
 		// not shells aws-runas knows
-		"tcsh": "", "csh": "", "make": "", "sudo": "", "aws-runas": "", "cmd.exe": "", "bash-completion": "", "nu": "", "": "",
+		"tcsh": "", "csh": "", "make": "", "sudo": "", "aws-runas": "", "cmd.exe": "", "bash-completion": "", "": "",
+		"nu": "nu", "/usr/local/bin/nu": "nu", "nushell": "nu", "nu.exe": "nu",
 	} {
 		if got := ShellForProgram(in); got != want {
 			t.Errorf("ShellForProgram(%q) = %q, want %q", in, got, want)
@@ -46,6 +47,7 @@ func TestDetectOrder(t *testing.T) {
 		{"login shell parent", map[string]string{"SHELL": "/bin/zsh"}, []string{"-bash"}, "bash"},
 		{"busybox parent by exe", map[string]string{"SHELL": "/bin/zsh"}, []string{"weird-applet", "/bin/busybox"}, "sh"},
 		{"ksh parent", map[string]string{"SHELL": "/bin/bash"}, []string{"ksh"}, "sh"},
+		{"nu parent", map[string]string{"SHELL": "/bin/bash"}, []string{"nu", "/home/u/.cargo/bin/nu"}, "nu"},
 		{"parent not a shell", map[string]string{"SHELL": "/usr/bin/zsh"}, []string{"make", "/usr/bin/make"}, "zsh"},
 		{"no parent", map[string]string{"SHELL": "/bin/bash"}, nil, "bash"},
 		{"SHELL not known", map[string]string{"SHELL": "/bin/tcsh"}, []string{"sudo"}, "sh"},

@@ -624,9 +624,16 @@ echo "2:"(fish_prompt | string collect)
 //   - PROFILE [--] COMMAND...: runs COMMAND (exit status, stdio untouched)
 //   - PROFILE: writes $FAKE_DIR/switch.code to $__AWS_RUNAS_EVAL_FILE when
 //     set (never creating it), else prints it
+//   - with __AWS_RUNAS_EVAL_PLAN set: prints eval for PROFILE alone, else
+//     run, and logs nothing
 //
 // It fails with status 3 while $FAKE_DIR/fail exists.
 const fakeBinary = `#!/bin/sh
+if [ -n "${__AWS_RUNAS_EVAL_PLAN-}" ]; then
+  # The nushell wrapper's question: eval for PROFILE alone, else run.
+  if [ $# -eq 1 ] && [ "${1#-}" = "$1" ]; then echo eval; else echo run; fi
+  exit 0
+fi
 {
   printf 'call:'
   for a in "$@"; do printf ' [%s]' "$a"; done

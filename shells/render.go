@@ -19,7 +19,7 @@ func parse(d Dialect, kind string) (*template.Template, error) {
 		"funcname": checkFuncName,
 		// completion is the shell's completion script: fixed code from the
 		// binary, no user data (templates_test.go allows it without arguments only).
-		"completion": func() (string, error) { return completions.Script(d.Name()) },
+		"completion": func() (string, error) { return completions.InitScript(d.Name()) },
 	}
 	name := d.Name() + "." + kind + ".tmpl"
 	return template.New(name).Funcs(funcs).ParseFS(templates.FS, name)

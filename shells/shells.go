@@ -31,7 +31,7 @@ type InitOptions struct {
 
 // Dialect is one shell's syntax.
 type Dialect interface {
-	// Name is the canonical name: bash, zsh, sh, fish or powershell.
+	// Name is the canonical name: bash, zsh, sh, fish, powershell or nu.
 	Name() string
 	// Quote returns s as one literal word of the shell, so that it arrives
 	// byte for byte. It fails on what the shell cannot hold (NUL).
@@ -49,9 +49,9 @@ func register(d Dialect, aliases ...string) {
 }
 
 // Names lists the canonical shell names, in the order the contract gives them.
-func Names() []string { return []string{"bash", "zsh", "sh", "fish", "powershell"} }
+func Names() []string { return []string{"bash", "zsh", "sh", "fish", "powershell", "nu"} }
 
-// Lookup finds a dialect by name or alias (pwsh).
+// Lookup finds a dialect by name or alias (pwsh, nushell).
 func Lookup(name string) (Dialect, error) {
 	if d, ok := dialects[name]; ok {
 		return d, nil
@@ -84,7 +84,7 @@ func checkVarName(name string) (string, error) {
 	return name, nil
 }
 
-// reservedWords of bash, zsh, fish and PowerShell cannot name a function
+// reservedWords of bash, zsh, fish, PowerShell and nushell cannot name a function
 // (or would shadow the language itself).
 var reservedWords = map[string]bool{
 	"if": true, "then": true, "else": true, "elif": true, "fi": true, "case": true, "esac": true,
@@ -94,6 +94,8 @@ var reservedWords = map[string]bool{
 	"continue": true, "exit": true, "set": true, "builtin": true, "command": true, "exec": true,
 	"eval": true, "source": true, "test": true, "param": true, "filter": true, "trap": true, "throw": true,
 	"try": true, "catch": true, "finally": true, "data": true, "dynamicparam": true, "process": true,
+	"def": true, "let": true, "mut": true, "const": true, "alias": true, "extern": true, "module": true, "use": true,
+	"hide": true, "overlay": true, "match": true, "loop": true, "export": true,
 }
 
 // checkFuncName refuses a --cmd name that is not a plain word in every
