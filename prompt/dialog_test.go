@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,7 +92,15 @@ func TestZenityCode(t *testing.T) {
 			pid := windowPID(t, display, win)
 			typeInto(t, display, win, "12ab")
 			win = newWindow(t, display, "^aws-runas", pid)
-			shot := screenshot(t, display, t.TempDir())
+			// PROMPT_SCREENSHOT_DIR keeps the picture (CI's artefact).
+			dir := os.Getenv("PROMPT_SCREENSHOT_DIR")
+			if dir == "" {
+				dir = t.TempDir()
+			} else {
+				dir = filepath.Join(dir, d)
+				os.MkdirAll(dir, 0o755)
+			}
+			shot := screenshot(t, display, dir)
 			t.Logf("screenshot of the second dialog: %s", shot)
 			typeInto(t, display, win, "123456")
 			a := wait(t, c)
