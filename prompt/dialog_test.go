@@ -70,8 +70,6 @@ func typeInto(t *testing.T, display, win, text string) {
 	}
 }
 
-const testSerial = "arn:aws:iam::123456789012:mfa/alice"
-
 // A code typed into a real zenity dialog is the answer; the window's name
 // shows the profile's escape sequence written out, not obeyed; a code
 // that is not 6 digits is asked for again in a new dialog.
@@ -150,7 +148,7 @@ func TestZenityPassword(t *testing.T) {
 // and no window left.
 func TestDialogTimeout(t *testing.T) {
 	display := startXvfb(t)
-	p := dialogPrompter(t, Zenity, display, 2*time.Second)
+	p := dialogPrompter(t, Zenity, display, 3*time.Second)
 	start := time.Now()
 	c := askCode(p, Code{Profile: Profile{Name: "prod"}, Device: testSerial})
 	findWindow(t, display, "^aws-runas")
@@ -159,7 +157,7 @@ func TestDialogTimeout(t *testing.T) {
 		t.Fatalf("got %q, %v; want the timeout error", a.s, a.err)
 	}
 	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("the timeout of 2s took %s", d)
+		t.Errorf("the timeout of 3s took %s", d)
 	}
 	if out, err := xdotool(t, display, "search", "--name", "^aws-runas"); err == nil {
 		t.Fatalf("a dialog window is left after the timeout: %s", out)

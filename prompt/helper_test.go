@@ -10,6 +10,8 @@ import (
 	"time"
 )
 
+const testSerial = "arn:aws:iam::123456789012:mfa/alice"
+
 // noTTY is a Prompter's terminal where there is none.
 func noTTY() (io.Reader, io.Writer, func(), error) { return nil, nil, nil, errors.New("no terminal") }
 

@@ -17,10 +17,11 @@ import (
 )
 
 // programPrompter runs programs with PATH starting at dir, never asks on
-// a terminal, and collects their stderr.
+// a terminal (and is non-interactive: programs ask no person), and
+// collects their stderr.
 func programPrompter(t *testing.T, dir string, timeout time.Duration) (*Prompter, *bytes.Buffer) {
 	var stderr bytes.Buffer
-	return &Prompter{Timeout: timeout, Env: []string{"PATH=" + dir + ":" + os.Getenv("PATH")}, Stderr: &stderr, openTTY: noTTY}, &stderr
+	return &Prompter{NonInteractive: true, Timeout: timeout, Env: []string{"PATH=" + dir + ":" + os.Getenv("PATH")}, Stderr: &stderr, openTTY: noTTY}, &stderr
 }
 
 // gone waits (bounded) until the process whose pid is in file has ended.
@@ -141,7 +142,9 @@ echo 987654
 	p, stderr := programPrompter(t, dir, time.Second)
 	p.Driver = YKMan
 	var screen bytes.Buffer
-	p.openTTY = func() (r io.Reader, w io.Writer, closeTTY func(), err error) { return strings.NewReader(""), &screen, func() {}, nil }
+	p.openTTY = func() (r io.Reader, w io.Writer, closeTTY func(), err error) {
+		return strings.NewReader(""), &screen, func() {}, nil
+	}
 	if _, err := p.Code(context.Background(), Code{Profile: Profile{Name: "prod"}, Device: testSerial}); err != nil {
 		t.Fatal(err)
 	}
