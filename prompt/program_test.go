@@ -60,17 +60,17 @@ func TestMFAProcess(t *testing.T) {
 		{name: "bad exit", line: `echo ` + secret + `; exit 3`, msg: `profile "prod": mfa_process failed with exit status 3`},
 		{name: "garbage", line: `echo ` + secret, kind: ErrBadAnswer, msg: `profile "prod": mfa_process printed something that is not a code (an MFA code is 6 digits)`},
 		{name: "two codes", line: `printf '123456\n654321\n'`, kind: ErrBadAnswer, msg: "not a code"},
-		{name: "slow", line: `echo ` + secret + `; sleep 30; echo 123456`, kind: ErrTimeout, msg: `profile "prod": mfa_process gave no code within 1s and was stopped (AWS_RUNAS_PROMPT_TIMEOUT`},
-		{name: "child holds stdout", line: `sleep 30 & echo $! > ` + dir + `/child.pid; sleep 30`, kind: ErrTimeout, msg: "gave no code within 1s", pidFile: dir + "/child.pid"},
+		{name: "slow", line: `echo ` + secret + `; sleep 30; echo 123456`, kind: ErrTimeout, msg: `profile "prod": mfa_process gave no code within 2s and was stopped (AWS_RUNAS_PROMPT_TIMEOUT`},
+		{name: "child holds stdout", line: `sleep 30 & echo $! > ` + dir + `/child.pid; sleep 30`, kind: ErrTimeout, msg: "gave no code within 2s", pidFile: dir + "/child.pid"},
 		{name: "escaped child holds stdout", line: `setsid sleep 30 & echo $! > ` + dir + `/setsid.pid; printf 123456`, code: "123456", pidFile: dir + "/setsid.pid"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, stderr := programPrompter(t, dir, time.Second)
+			p, stderr := programPrompter(t, dir, 2*time.Second)
 			start := time.Now()
 			got, err := p.Code(context.Background(), Code{Profile: Profile{Name: "prod", MFAProcess: c.line}, Device: testSerial})
-			if d := time.Since(start); d > 3*time.Second {
-				t.Errorf("took %s with a timeout of 1s", d)
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %s with a timeout of 2s", d)
 			}
 			if c.pidFile != "" && c.name == "escaped child holds stdout" {
 				// Out of our group: not ours to kill, but the test's.
@@ -124,7 +124,7 @@ echo 987654
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ oath, want string }{{"", testSerial}, {"AWS:alice", "AWS:alice"}} {
-		p, stderr := programPrompter(t, dir, time.Second)
+		p, stderr := programPrompter(t, dir, 2*time.Second)
 		p.Driver = YKMan
 		got, err := p.Code(context.Background(), Code{Profile: Profile{Name: "prod", OATHName: c.oath}, Device: testSerial})
 		if err != nil || got != "987654" {
@@ -139,7 +139,7 @@ echo 987654
 	}
 
 	// With a terminal, the notice is on it.
-	p, stderr := programPrompter(t, dir, time.Second)
+	p, stderr := programPrompter(t, dir, 2*time.Second)
 	p.Driver = YKMan
 	var screen bytes.Buffer
 	p.openTTY = func() (r io.Reader, w io.Writer, closeTTY func(), err error) {
@@ -152,8 +152,8 @@ echo 987654
 		t.Errorf("terminal %q, stderr %q: want the notice on the terminal", screen.String(), stderr.String())
 	}
 
-	for env, want := range map[string]string{"YKMAN_FAIL=1": "failed with exit status 1", "YKMAN_SLOW=1": "gave no code within 1s"} {
-		p, stderr := programPrompter(t, dir, time.Second)
+	for env, want := range map[string]string{"YKMAN_FAIL=1": "failed with exit status 1", "YKMAN_SLOW=1": "gave no code within 2s"} {
+		p, stderr := programPrompter(t, dir, 2*time.Second)
 		p.Driver, p.Env = YKMan, append(p.Env, env)
 		_, err := p.Code(context.Background(), Code{Profile: Profile{Name: "prod"}, Device: testSerial})
 		if err == nil || !strings.Contains(err.Error(), `profile "prod": ykman (OATH account `+testSerial+`, from mfa_serial) `+want) {
@@ -165,7 +165,7 @@ echo 987654
 	}
 
 	// --non-interactive allows ykman; no ykman on PATH is a clear error.
-	p, _ = programPrompter(t, t.TempDir(), time.Second)
+	p, _ = programPrompter(t, t.TempDir(), 2*time.Second)
 	p.Driver, p.NonInteractive = YKMan, true
 	p.Env = []string{"PATH=" + t.TempDir()}
 	if _, err := p.Code(context.Background(), Code{Profile: Profile{Name: "prod"}, Device: testSerial}); err == nil || !strings.Contains(err.Error(), "ykman is not installed") {

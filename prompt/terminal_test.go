@@ -49,7 +49,7 @@ func TestAutoNoOneToAsk(t *testing.T) {
 	} else if elapsed, err = time.ParseDuration(strings.TrimSpace(s[i+len("elapsed="):])); err != nil {
 		t.Fatal(err)
 	}
-	if elapsed > 200*time.Millisecond {
+	if elapsed > 500*time.Millisecond {
 		t.Errorf("finding no one to ask took %s", elapsed)
 	}
 }
