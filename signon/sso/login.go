@@ -54,8 +54,8 @@ func (c *Client) login(ctx context.Context, s Settings, old *token) (*token, err
 			out, reg, err = c.loginDevice(ctx, s, oc, reg, reg.id != "", false)
 		}
 	} else {
-		reg, cached := c.cachedRegistration(old, s)
-		out, reg, err = c.loginDevice(ctx, s, oc, reg, cached, c.OpenBrowser != nil)
+		cachedReg, cached := c.cachedRegistration(old, s)
+		out, reg, err = c.loginDevice(ctx, s, oc, cachedReg, cached, c.OpenBrowser != nil)
 	}
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
