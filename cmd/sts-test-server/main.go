@@ -3,11 +3,15 @@
 // stdout, logs each call (action and caller key ID, never secrets) on stderr,
 // and runs until SIGINT or SIGTERM.
 //
-//	sts-test-server [-addr 127.0.0.1:0] [-seed FILE] [-role-lifetime D]
+//	sts-test-server [-addr 127.0.0.1:0] [-seed FILE] [-role-lifetime D] [-sso]
 //
 // The federation endpoint (console sign-in) is at URL/federation.
 //
-// Without -seed it knows one demo user and two roles; see demoSeed.
+// Without -seed it knows one demo user and two roles; see demoSeed. With
+// -sso it also serves a demo IAM Identity Center (internal/ssotest) whose
+// role credentials work on the STS side: the second and third lines of
+// stdout are AWS_ENDPOINT_URL_SSO_OIDC=URL and AWS_ENDPOINT_URL_SSO=URL,
+// the fourth the start URL.
 package main
 
 import (
@@ -23,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws-runas/aws-runas/internal/ssotest"
 	"github.com/aws-runas/aws-runas/internal/ststest"
 )
 
@@ -68,17 +73,18 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "`host:port` to listen on (port 0: any free port)")
 	seedFile := flag.String("seed", "", "JSON `file` of users and roles (default: the built-in demo seed)")
 	lifetime := flag.Duration("role-lifetime", 0, "cap the life of role and federation credentials, e.g. 60s, to watch aws-runas --server renew them (0: as asked)")
+	withSSO := flag.Bool("sso", false, "serve a demo IAM Identity Center too")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*addr, *seedFile, *lifetime); err != nil {
+	if err := run(*addr, *seedFile, *lifetime, *withSSO); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(addr, seedFile string, lifetime time.Duration) error {
+func run(addr, seedFile string, lifetime time.Duration, withSSO bool) error {
 	data := []byte(demoSeed)
 	if seedFile != "" {
 		var err error
@@ -115,6 +121,17 @@ func run(addr, seedFile string, lifetime time.Duration) error {
 	defer stop()
 	fmt.Println(srv.URL)
 	log.Printf("listening on %s with %d user(s) and %d role(s)", srv.URL, len(users), len(roles))
+	if withSSO {
+		sso, err := ssotest.Start(ssotest.Config{STS: srv, Accounts: []ssotest.Account{
+			{ID: "123456789012", Name: "demo", Email: "demo@example.com", Roles: []string{"AdministratorAccess", "ReadOnlyAccess"}},
+		}})
+		if err != nil {
+			return err
+		}
+		defer sso.Close()
+		fmt.Printf("AWS_ENDPOINT_URL_SSO_OIDC=%s\nAWS_ENDPOINT_URL_SSO=%s\n%s\n", sso.OIDCURL, sso.PortalURL, sso.StartURL())
+		log.Printf("IAM Identity Center: sign-in pages at %s, start URL %s", sso.OIDCURL, sso.StartURL())
+	}
 	<-ctx.Done()
 	log.Print("shutting down")
 	return nil

@@ -288,3 +288,36 @@ func (v *validator) err() *apiError {
 	return newError(400, "ValidationError",
 		fmt.Sprintf("%d validation errors detected: %s", len(v.msgs), strings.Join(v.msgs, "; ")))
 }
+
+// Credentials are temporary credentials the server issued.
+type Credentials struct {
+	AccessKeyID     string
+	SecretAccessKey string
+	SessionToken    string
+	Expires         time.Time
+}
+
+// IssueRoleCredentials hands out credentials for roleARN without an STS
+// request, as a federation service (IAM Identity Center's
+// GetRoleCredentials) does: GetCallerIdentity with them answers
+// arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSIONNAME. The role need not be
+// registered; d is rounded down to whole seconds.
+func (s *Server) IssueRoleCredentials(roleARN, sessionName string, d time.Duration) (Credentials, error) {
+	account, name, ok := parseRoleARN(roleARN)
+	switch {
+	case !ok:
+		return Credentials{}, fmt.Errorf("ststest: role ARN %q is not arn:aws:iam::ACCOUNT:role/NAME", roleARN)
+	case len(sessionName) < 2 || len(sessionName) > 64 || !sessionNameRE.MatchString(sessionName):
+		return Credentials{}, fmt.Errorf("ststest: role session name %q is not valid", sessionName)
+	case d < time.Second:
+		return Credentials{}, fmt.Errorf("ststest: duration %s is under a second", d)
+	}
+	sess := &session{
+		kind:    kindRole,
+		user:    &User{Name: "federated", Account: account},
+		roleARN: roleARN, roleAccount: account, roleName: name, sessionName: sessionName,
+	}
+	c := s.issue(sess, int(d/time.Second))
+	return Credentials{AccessKeyID: c.AccessKeyId, SecretAccessKey: c.SecretAccessKey,
+		SessionToken: c.SessionToken, Expires: sess.expires}, nil
+}
