@@ -64,8 +64,12 @@ func TestInitRenewsWhatTheShellHolds(t *testing.T) {
 
 		// renew makes the credentials near expiry, with the role cache
 		// gone, and checks what the hook did at the next prompt.
+		// Each expiry set is another number: the hook tries an expiry value
+		// only once, and two renewals within one second would share it.
+		near := 60
 		renew := func(what, cacheDir, wantRole, wantExternalID string) {
 			t.Helper()
+			near++
 			tag := strings.ReplaceAll(what, " ", "-")
 			initDo(tm, `echo "before-`+tag+` role=$AWS_RUNAS_ASSUMED_ROLE_ARN"`)
 			if got := tm.waitLine(`before-` + tag + ` role=(\S*)`)[1]; got != wantRole {
@@ -73,7 +77,7 @@ func TestInitRenewsWhatTheShellHolds(t *testing.T) {
 			}
 			removeRoleCache(t, cacheDir)
 			before := len(w.srv.Calls())
-			initDo(tm, sh.setExpiry("near-"+tag, 60))
+			initDo(tm, sh.setExpiry("near-"+tag, near))
 			initDo(tm, `echo "`+tag+` role=$AWS_RUNAS_ASSUMED_ROLE_ARN exp=$AWS_SESSION_EXPIRATION_UNIX"`)
 			m := tm.waitLine(tag + ` role=(\S*) exp=([0-9]+)`)
 			exp, _ := strconv.ParseInt(m[2], 10, 64)
