@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -68,13 +69,6 @@ type options struct {
 	PrintURL    bool   `long:"print-url" description:"--console: print the sign-in URL (a secret) instead of opening it"`
 	Region      string `long:"region" value-name:"REGION" description:"--console: the console's region"`
 	Destination string `long:"destination" value-name:"PATH" description:"--console: the console page to open, such as /s3/home"`
-}
-
-type initOptions struct {
-	Cmd        string `long:"cmd" value-name:"NAME" default:"aws-runas" description:"name of the shell function that switches the current shell"`
-	NoCmd      bool   `long:"no-cmd" description:"define no such function"`
-	SkipPrompt bool   `short:"s" long:"skip-prompt" description:"leave the shell prompt alone"`
-	NoRefresh  bool   `long:"no-refresh" description:"no refresh hook before the prompt"`
 }
 
 // invocation is a parsed command line.
@@ -172,28 +166,6 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	if err := checkModeOptions(inv); err != nil {
 		return nil, "", err
 	}
-	return inv, "", nil
-}
-
-// parseRenew takes the request from __AWS_RUNAS_RENEW: nothing on the
-// command line may change what is renewed.
-func parseRenew(inv *invocation, rest []string, getenv func(string) string) (*invocation, string, error) {
-	o := &inv.opts
-	if len(rest) > 0 || o.Profile != "" || o.NoRole || o.Duration != "" || o.RoleDuration != "" || o.OTP != "" || o.MFASerial != "" ||
-		o.ExternalID != "" || o.Path != "" || o.Unset || o.Expiration || o.Whoami || o.List || o.Version ||
-		o.SAMLAuthURL != "" || o.SAMLUsername != "" || o.SAMLProvider != "" || o.WebIdentityAuthURL != "" ||
-		o.WebIdentityClientID != "" || o.WebIdentityRedirectURI != "" || o.WebIdentityProvider != "" {
-		return nil, "", usagef("--renew takes the profile and its options from %s; give only -O, -r, -s, -v, --non-interactive", renewVar)
-	}
-	rec, err := decodeRenew(getenv(renewVar))
-	if err != nil {
-		return nil, "", err
-	}
-	if inv.req, err = rec.request(); err != nil {
-		return nil, "", err
-	}
-	inv.req.Refresh = o.Refresh
-	inv.profile, inv.renew = rec.Profile, rec
 	return inv, "", nil
 }
 
@@ -314,21 +286,6 @@ func (a *app) main(args []string) int {
 	return exitError
 }
 
-// evalPlan answers the wrapper's question (shells.EvalPlanVar): "eval"
-// when this call, with the eval file set, would write shell code there (no
-// COMMAND, no -O, nothing else to print), else "run": the wrapper then runs
-// the binary as it is, and a usage error is reported by that run.
-func evalPlan(inv *invocation, err error) string {
-	if err != nil || inv == nil {
-		return "run"
-	}
-	o := &inv.opts
-	if inv.sub != "" || o.Version || o.List || o.Expiration || o.Whoami || o.Output != "" || len(inv.command) > 0 {
-		return "run"
-	}
-	return "eval"
-}
-
 // exitStatus ends aws-runas with a command's status, having said nothing.
 type exitStatus struct{ code int }
 
@@ -340,4 +297,76 @@ type app struct {
 	getenv         func(string) string
 	environ        func() []string
 	verbose        bool
+}
+
+func firstOf(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// run carries out a parsed invocation: first the modes that need no
+// credentials, then those that read the config, then those that fetch
+// credentials and hand them over.
+func (a *app) run(inv *invocation) error {
+	o := &inv.opts
+	switch {
+	case o.Version:
+		return writeVersion(a.stdout)
+	case o.Man:
+		return writeManPage(a.stdout)
+	case inv.sub == "completion":
+		return a.completion(inv.shell)
+	case inv.sub == "init":
+		return a.runInit(inv.shell, inv.init)
+	case inv.sub == "doctor":
+		return a.doctor(inv)
+	case o.Unset:
+		return a.printEnv(o.Output, shells.Env{Unset: allVars})
+	}
+
+	files, cfg, err := a.loadConfig(inv)
+	if err != nil {
+		return err
+	}
+	if o.List {
+		return a.list(cfg)
+	}
+	prov := a.provider(files, cfg, o.NonInteractive)
+	if o.Expiration {
+		return a.expiration(prov, inv)
+	}
+	if inv.renew != nil {
+		if err := inv.renew.checkBefore(prov, inv.req); err != nil {
+			return err
+		}
+	}
+	ctx := context.Background()
+	if o.Console {
+		return a.console(ctx, prov, inv)
+	}
+	res, err := prov.Get(ctx, inv.req)
+	if err != nil {
+		return err
+	}
+	if inv.renew != nil {
+		if err := inv.renew.check(res, false); err != nil {
+			return err
+		}
+	}
+	env := withRenew(credentialEnv(res), newRenewRecord(files, inv.req, res))
+	switch {
+	case o.Server || o.ECSServer:
+		return a.serve(ctx, prov, inv, res)
+	case o.Whoami:
+		return a.whoami(ctx, prov, res)
+	case len(inv.command) > 0:
+		return runCommand(inv.command, commandEnv(a.environ(), env))
+	case o.Output == "" && a.evalFile() == "" && a.isTerminal():
+		return a.subshell(o.SkipPrompt, env)
+	}
+	return a.printEnv(o.Output, env)
 }

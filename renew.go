@@ -169,3 +169,36 @@ func withRenew(env shells.Env, rec renewRecord) shells.Env {
 	env.Set = append(env.Set, shells.Var{Name: renewVar, Value: v})
 	return env
 }
+
+// checkBefore refuses, before any STS call, a renewal that would give other
+// credentials than the shell's; check runs again on the result, since the
+// account of a session token is known only then.
+func (r *renewRecord) checkBefore(prov *creds.Provider, req creds.Request) error {
+	d, err := prov.Describe(req)
+	if err != nil {
+		return err
+	}
+	return r.check(d, true)
+}
+
+// parseRenew takes the request from __AWS_RUNAS_RENEW: nothing on the
+// command line may change what is renewed.
+func parseRenew(inv *invocation, rest []string, getenv func(string) string) (*invocation, string, error) {
+	o := &inv.opts
+	if len(rest) > 0 || o.Profile != "" || o.NoRole || o.Duration != "" || o.RoleDuration != "" || o.OTP != "" || o.MFASerial != "" ||
+		o.ExternalID != "" || o.Path != "" || o.Unset || o.Expiration || o.Whoami || o.List || o.Version ||
+		o.SAMLAuthURL != "" || o.SAMLUsername != "" || o.SAMLProvider != "" || o.WebIdentityAuthURL != "" ||
+		o.WebIdentityClientID != "" || o.WebIdentityRedirectURI != "" || o.WebIdentityProvider != "" {
+		return nil, "", usagef("--renew takes the profile and its options from %s; give only -O, -r, -s, -v, --non-interactive", renewVar)
+	}
+	rec, err := decodeRenew(getenv(renewVar))
+	if err != nil {
+		return nil, "", err
+	}
+	if inv.req, err = rec.request(); err != nil {
+		return nil, "", err
+	}
+	inv.req.Refresh = o.Refresh
+	inv.profile, inv.renew = rec.Profile, rec
+	return inv, "", nil
+}

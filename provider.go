@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/aws-runas/aws-runas/creds"
+	"github.com/aws-runas/aws-runas/creds/cache"
+	"github.com/aws-runas/aws-runas/creds/config"
+)
+
+// loadConfig reads the config files of this call: those --renew recorded
+// (what the credentials came from, wherever the shell is now), else those
+// --path and the environment name.
+func (a *app) loadConfig(inv *invocation) (config.Files, *config.Config, error) {
+	var files config.Files
+	var err error
+	if inv.renew != nil {
+		files = inv.renew.files()
+	} else if files, err = config.LocateFiles(inv.opts.Path, a.getenv); err != nil {
+		return files, nil, err
+	}
+	cfg, err := config.Load(files)
+	return files, cfg, err
+}
+
+// provider puts the credential flows together for this process: the cache
+// beside the config, and the terminal to ask on unless nothing may be asked.
+func (a *app) provider(files config.Files, cfg *config.Config, nonInteractive bool) *creds.Provider {
+	prov := &creds.Provider{Config: cfg, Cache: &cache.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug}
+	if nonInteractive {
+		prov.Cache.Wait = nonInteractiveLockWait
+	} else {
+		prov.Prompt, prov.Password, prov.Choose = creds.TerminalPrompt, creds.TerminalPassword, creds.TerminalChoose
+	}
+	return prov
+}
+
+func (a *app) warn(msg string) { fmt.Fprintf(a.stderr, "aws-runas: %s\n", msg) }
+
+func (a *app) debug(format string, args ...any) {
+	if a.verbose {
+		fmt.Fprintf(a.stderr, "aws-runas: debug: "+format+"\n", args...)
+	}
+}
+
+// nonInteractiveLockWait bounds how long --non-interactive (the prompt
+// hook, scripts) waits for a run that holds the lock, perhaps at its MFA
+// prompt in another terminal.
+const nonInteractiveLockWait = 5 * time.Second
