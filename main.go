@@ -328,6 +328,11 @@ func (a *app) run(inv *invocation) error {
 		return a.printEnv(o.Output, shells.Env{Unset: allVars})
 	}
 
+	if o.Server || o.ECSServer {
+		if err := a.canServe(inv); err != nil {
+			return err
+		}
+	}
 	files, cfg, err := a.loadConfig(inv)
 	if err != nil {
 		return err

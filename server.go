@@ -107,15 +107,22 @@ func (s *serving) close() {
 	s.remove()
 }
 
-// serve is --server: a COMMAND, else a subshell; print mode cannot serve.
-func (a *app) serve(ctx context.Context, prov *creds.Provider, inv *invocation, res *creds.Result) error {
-	switch {
-	case len(inv.command) > 0:
-		return a.runServed(ctx, prov, inv, res)
-	case a.getenv(shells.EvalFileVar) == "" && a.isTerminal():
-		return a.subshellServed(ctx, prov, inv, res)
+// canServe refuses --server before any credentials are fetched where there
+// is neither a COMMAND nor a terminal for a subshell: print mode cannot
+// serve, since printed variables would outlive the server.
+func (a *app) canServe(inv *invocation) error {
+	if len(inv.command) > 0 || (a.getenv(shells.EvalFileVar) == "" && a.isTerminal()) {
+		return nil
 	}
 	return usagef("--server needs a COMMAND or a terminal for a subshell: printed variables would outlive the server, which stops when aws-runas exits")
+}
+
+// serve is --server: a COMMAND, else a subshell (canServe said which).
+func (a *app) serve(ctx context.Context, prov *creds.Provider, inv *invocation, res *creds.Result) error {
+	if len(inv.command) > 0 {
+		return a.runServed(ctx, prov, inv, res)
+	}
+	return a.subshellServed(ctx, prov, inv, res)
 }
 
 // runServed runs argv as a child of aws-runas, which serves its

@@ -336,9 +336,13 @@ func TestServerUsage(t *testing.T) {
 			t.Errorf("want usage error:\n%s", r)
 		}
 	}
-	// Print mode (stdout no terminal, no command) cannot serve.
-	if r := w.run(nil, "--server", "bob"); r.code != 2 || !strings.Contains(r.stderr, "COMMAND") || r.stdout != "" {
+	// Print mode (stdout no terminal, no command) cannot serve: refused
+	// before anything is asked of STS.
+	if r := w.run(nil, "--server", "-o", MFACode, "bob"); r.code != 2 || !strings.Contains(r.stderr, "COMMAND") || r.stdout != "" {
 		t.Errorf("print mode with --server:\n%s", r)
+	}
+	if calls := w.srv.Calls(); len(calls) != 0 {
+		t.Errorf("refused --server still called STS: %s", describe(calls))
 	}
 }
 
