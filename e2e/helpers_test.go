@@ -222,8 +222,11 @@ var tmuxSeq atomic.Int64
 const (
 	termCols = 160
 	termRows = 50
-	// waitTimeout bounds every wait for the screen.
-	waitTimeout = 10 * time.Second
+	// waitTimeout bounds every wait for the screen or a process. Each wait
+	// ends at its event; the bound only says when to give up, generous for
+	// a loaded 2-core machine (fish under strace drew 20 prompts in more
+	// than 10 s there).
+	waitTimeout = 30 * time.Second
 )
 
 // startTmux runs argv in a new terminal, with env as its whole
