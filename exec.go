@@ -29,13 +29,10 @@ func lookPath(name string) (string, error) {
 // bash never restores signals ignored at its start, so Ctrl-C would
 // interrupt nothing in a bash subshell.
 func runChild(argv, env []string) error {
-	path, err := lookPath(argv[0])
+	cmd, err := childCommand(argv, env)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(path, argv[1:]...)
-	cmd.Args[0] = argv[0]
-	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, os.Stdin, os.Stdout, os.Stderr
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, childSignals...)
 	defer signal.Stop(sigs)
@@ -45,6 +42,19 @@ func runChild(argv, env []string) error {
 		return &exitStatus{code: exitCode(ee)}
 	}
 	return err
+}
+
+// childCommand is argv found on PATH, with env and aws-runas's own stdio;
+// argv[0] stays as the user typed it.
+func childCommand(argv, env []string) (*exec.Cmd, error) {
+	path, err := lookPath(argv[0])
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Args[0] = argv[0]
+	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, os.Stdin, os.Stdout, os.Stderr
+	return cmd, nil
 }
 
 // commandError is a command that could not be started; its exit status

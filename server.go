@@ -168,13 +168,10 @@ func (a *app) subshellServed(ctx context.Context, prov *creds.Provider, inv *inv
 // passed on, when stdin is a terminal: a second SIGINT makes some
 // programs (terraform) abort at once.
 func runForwarding(argv, env []string) error {
-	path, err := lookPath(argv[0])
+	cmd, err := childCommand(argv, env)
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(path, argv[1:]...)
-	cmd.Args[0] = argv[0]
-	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, os.Stdin, os.Stdout, os.Stderr
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, append(slices.Clone(childSignals), forwardSignals...)...)
 	defer signal.Stop(sigs)
