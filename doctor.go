@@ -30,13 +30,9 @@ func parseDoctor(inv *invocation, rest []string, getenv func(string) string) (*i
 	p := flags.NewNamedParser("aws-runas doctor", flags.HelpFlag)
 	p.Usage = "[PROFILE | ROLE_ARN]"
 	p.ShortDescription = "check the set-up, and say what a run would use"
-	args, err := p.ParseArgs(rest[1:])
-	if err != nil {
-		var fe *flags.Error
-		if errors.As(err, &fe) && fe.Type == flags.ErrHelp {
-			return nil, fe.Message, nil
-		}
-		return nil, "", &usageError{err.Error()}
+	args, help, err := parseWith(p, rest[1:])
+	if err != nil || help != "" {
+		return nil, help, err
 	}
 	switch {
 	case len(args) > 1:

@@ -105,13 +105,9 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	if _, err := p.AddGroup("Options", "", &inv.opts); err != nil {
 		return nil, "", err
 	}
-	rest, err := p.ParseArgs(args)
-	if err != nil {
-		var fe *flags.Error
-		if errors.As(err, &fe) && fe.Type == flags.ErrHelp {
-			return nil, fe.Message, nil
-		}
-		return nil, "", &usageError{err.Error()}
+	rest, help, err := parseWith(p, args)
+	if err != nil || help != "" {
+		return nil, help, err
 	}
 	o := &inv.opts
 	if o.Output != "" && o.Output != "json" {
@@ -180,13 +176,9 @@ func parseSubcommand(inv *invocation, rest []string) (*invocation, string, error
 	if _, err := p.AddGroup(inv.sub+" options", "", data); err != nil {
 		return nil, "", err
 	}
-	args, err := p.ParseArgs(rest[1:])
-	if err != nil {
-		var fe *flags.Error
-		if errors.As(err, &fe) && fe.Type == flags.ErrHelp {
-			return nil, fe.Message, nil
-		}
-		return nil, "", &usageError{err.Error()}
+	args, help, err := parseWith(p, rest[1:])
+	if err != nil || help != "" {
+		return nil, help, err
 	}
 	if len(args) != 1 {
 		return nil, "", usagef("aws-runas %s takes one SHELL: %s", inv.sub, strings.Join(shells.Names(), ", "))
@@ -202,6 +194,20 @@ func parseSubcommand(inv *invocation, rest []string) (*invocation, string, error
 		inv.init.Cmd = ""
 	}
 	return inv, "", nil
+}
+
+// parseWith parses args with p: -h gives the help text, any other error is
+// a usage error.
+func parseWith(p *flags.Parser, args []string) (rest []string, help string, err error) {
+	rest, err = p.ParseArgs(args)
+	var fe *flags.Error
+	switch {
+	case errors.As(err, &fe) && fe.Type == flags.ErrHelp:
+		return nil, fe.Message, nil
+	case err != nil:
+		return nil, "", &usageError{err.Error()}
+	}
+	return rest, "", nil
 }
 
 // parseDuration reads seconds ("3600") or a Go duration ("1h30m"), and
