@@ -3,14 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/aws-runas/aws-runas/console"
 	"github.com/aws-runas/aws-runas/creds"
@@ -29,18 +24,14 @@ func (a *app) console(ctx context.Context, prov *creds.Provider, inv *invocation
 	if federate, base, err := a.consoleNeedsFederation(prov, inv); err != nil {
 		return err
 	} else if federate {
-		region = firstOf(base.Region, a.getenv("AWS_REGION"), a.getenv("AWS_DEFAULT_REGION"))
 		if base.AccessKeyID == "" || base.SecretAccessKey == "" || base.SessionToken != "" {
 			return fmt.Errorf("profile %q: --console without a role needs an IAM user's long-term keys in the profile (GetFederationToken); use a role profile instead", base.Name)
 		}
-		endpoint := firstOf(a.getenv("AWS_ENDPOINT_URL_STS"), a.getenv("AWS_ENDPOINT_URL"), base.EndpointURL)
-		so := sts.Options{Region: firstOf(region, "us-east-1"), Retryer: retry.NewStandard(), HTTPClient: &http.Client{Timeout: 10 * time.Second},
-			Credentials: credentials.NewStaticCredentialsProvider(base.AccessKeyID, base.SecretAccessKey, "")}
-		if endpoint != "" {
-			so.BaseEndpoint = aws.String(endpoint)
-		}
+		clients := prov.Clients(base)
+		region = clients.Region
+		client := clients.With(aws.Credentials{AccessKeyID: base.AccessKeyID, SecretAccessKey: base.SecretAccessKey})
 		a.debug("GetFederationToken for profile %q", base.Name)
-		if c, err = console.FederationToken(ctx, sts.New(so), "aws-runas-"+base.Name, inv.req.SessionDuration); err != nil {
+		if c, err = console.FederationToken(ctx, client, "aws-runas-"+base.Name, inv.req.SessionDuration); err != nil {
 			return fmt.Errorf("profile %q: GetFederationToken: %s", base.Name, escapeControl(err.Error()))
 		}
 	} else {

@@ -251,6 +251,12 @@ func (p *Provider) region(target *config.Profile) string {
 	return ""
 }
 
+// Clients are STS clients for profile's region and endpoint, as Get uses,
+// for a call outside the flows (--console's GetFederationToken).
+func (p *Provider) Clients(profile *config.Profile) awssts.Clients {
+	return awssts.Clients{Region: p.region(profile), Endpoint: p.endpoint(profile)}
+}
+
 // endpoint follows the SDKs' order: the service's variable, the global
 // variable, then the profile's endpoint_url.
 func (p *Provider) endpoint(target *config.Profile) string {
