@@ -38,6 +38,8 @@ func (a *app) run(inv *invocation) error {
 		return a.runInit(inv)
 	case inv.sub == "doctor":
 		return a.doctor(inv)
+	case inv.sub == "sso":
+		return a.runSSO(inv)
 	case o.Unset:
 		return a.printEnv(o.Output, shells.Env{Unset: allVars})
 	}
