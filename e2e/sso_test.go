@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/chromedp/chromedp"
 
 	"github.com/aws-runas/aws-runas/internal/ssotest"
@@ -170,6 +171,10 @@ func TestSSODeviceLogin(t *testing.T) {
 	tok := w.readToken("corp")
 	if tok.RefreshToken == "" || tok.ClientID == "" {
 		t.Errorf("no refresh token or registration in the token file: %+v", tok)
+	}
+	// The SDKs' reader of the CLI's cache takes the file as it is.
+	if bt, err := ssocreds.NewSSOTokenProvider(nil, w.tokenFile("corp")).RetrieveBearerToken(context.Background()); err != nil || bt.Value != tok.AccessToken {
+		t.Errorf("ssocreds cannot read the token file: %v", err)
 	}
 	if n := w.sso.TokenCalls("urn:ietf:params:oauth:grant-type:device_code"); n < 1 {
 		t.Errorf("CreateToken device_code calls = %d", n)
