@@ -320,6 +320,6 @@ func oidcPage(title, text string) string {
 		`</h1><p>` + html.EscapeString(text) + `</p></body></html>`
 }
 
-// OpenBrowser opens u as a sign-in does: with $BROWSER, else the system's
+// Browse opens u as a sign-in does: with $BROWSER, else the system's
 // opener; only https, or http to this machine.
-func OpenBrowser(getenv func(string) string, u string) error { return oidcOpenBrowser(getenv, u) }
+func Browse(getenv func(string) string, u string) error { return oidcOpenBrowser(getenv, u) }
