@@ -81,6 +81,7 @@ type invocation struct {
 	command []string
 	req     creds.Request
 	renew   *renewRecord // --renew: what to renew
+	sso     *ssoCommand  // aws-runas sso VERB
 }
 
 // usageError is a command line that cannot be carried out as written.
@@ -93,7 +94,8 @@ func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(f
 const usage = `[OPTIONS] [PROFILE | ROLE_ARN] [--] [COMMAND [ARG...]]
   aws-runas init SHELL [--cmd NAME | --no-cmd] [--skip-prompt] [--no-refresh]
   aws-runas completion SHELL
-  aws-runas doctor [PROFILE | ROLE_ARN]`
+  aws-runas doctor [PROFILE | ROLE_ARN]
+  aws-runas sso login|logout|list|config [...]`
 
 // parseArgs turns arguments into an invocation, checking everything that
 // can be checked before any credentials are fetched. help is the text to
@@ -120,6 +122,9 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	}
 	if o.Version || o.Man || o.List || o.Unset {
 		return inv, "", nil
+	}
+	if o.Profile == "" && len(rest) > 0 && rest[0] == "sso" {
+		return parseSSO(inv, rest)
 	}
 	if o.Profile == "" && len(rest) > 0 && rest[0] == "doctor" {
 		return parseDoctor(inv, rest, getenv)
@@ -330,6 +335,8 @@ func (a *app) run(inv *invocation) error {
 		return a.runInit(inv.shell, inv.init)
 	case inv.sub == "doctor":
 		return a.doctor(inv)
+	case inv.sub == "sso":
+		return a.runSSO(inv)
 	case o.Unset:
 		return a.printEnv(o.Output, shells.Env{Unset: allVars})
 	}

@@ -134,12 +134,16 @@ func (r *renewRecord) files() config.Files {
 // call (described), the account of a session token is not known yet.
 func (r *renewRecord) check(res *creds.Result, described bool) error {
 	got := newRenewRecord(r.files(), creds.Request{}, res)
-	account := r.Account
+	account, role := r.Account, r.RoleARN
 	if described && got.Account == "" {
 		account = ""
 	}
+	if described && got.RoleARN == "" && got.Account != "" {
+		// An Identity Center role's ARN is known only from its credentials.
+		role = ""
+	}
 	for _, c := range []struct{ what, was, now string }{
-		{"role", r.RoleARN, got.RoleARN},
+		{"role", role, got.RoleARN},
 		{"account", account, got.Account},
 		{"profile file", r.File, got.File},
 		{"source profile", r.Source, got.Source},

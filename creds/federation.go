@@ -15,6 +15,9 @@ import (
 
 // signOn is the sign-on provider of a profile that signs in at one.
 func signOn(prof *config.Profile) signon.Provider {
+	if prof.IsSSO() {
+		return ssoSignOn{}
+	}
 	if prof.SAMLAuthURL != "" {
 		return saml.SignOn{}
 	}
@@ -56,6 +59,8 @@ func (j *job) federated(ctx context.Context, prof *config.Profile, duration time
 // credentials come from (see job.sourceID).
 func federatedID(p *config.Profile) string {
 	switch {
+	case p.IsSSO():
+		return SSOSettings(p).RoleCacheID()
 	case p.SAMLAuthURL != "":
 		return "saml:" + p.SAMLAuthURL + " " + p.SAMLUsername
 	case p.WebIdentityTokenFile != "":

@@ -178,7 +178,7 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	}
 	res.Credentials = e.Credentials()
 	res.RoleARN = e.RoleARN
-	res.Account = accountOf(e.RoleARN)
+	res.Account = cmp.Or(accountOf(e.RoleARN), target.SSOAccountID)
 	res.RoleSessionName = e.RoleSessionName
 	return res, nil
 }
@@ -195,7 +195,7 @@ func (p *Provider) Describe(req Request) (*Result, error) {
 	res := &Result{Profile: req.Profile, File: target.File(), Source: ch.Base.Name, SourceFile: ch.Base.File()}
 	if !req.NoRole && len(ch.Roles) > 0 {
 		res.RoleARN = target.RoleARN
-		res.Account = accountOf(res.RoleARN)
+		res.Account = cmp.Or(accountOf(res.RoleARN), target.SSOAccountID)
 	}
 	return res, nil
 }
@@ -211,7 +211,7 @@ func (p *Provider) Expiration(req Request) (exp time.Time, ok bool, err error) {
 	if req.NoRole || len(ch.Roles) == 0 {
 		e = p.Cache.Load(cache.Session, ch.Base.Name, p.now())
 	} else {
-		e = p.Cache.Load(cache.Role, ch.Target().Name, p.now())
+		e = p.Cache.Load(cache.Role, roleCacheName(ch.Target()), p.now())
 	}
 	if e == nil {
 		return time.Time{}, false, nil
@@ -384,8 +384,11 @@ func (j *job) role(ctx context.Context, i int) (*cache.Entry, error) {
 		duration = cmp.Or(j.req.RoleDuration, duration)
 	}
 	useCache := !(target && j.req.Refresh)
+	name := roleCacheName(prof)
 	hit := func() *cache.Entry {
-		if e := j.p.Cache.Load(cache.Role, prof.Name, j.now); e != nil && e.RoleARN == prof.RoleARN && e.ExternalID == externalID &&
+		// An Identity Center role's ARN is learnt with its credentials;
+		// its cache name says which role it is.
+		if e := j.p.Cache.Load(cache.Role, name, j.now); e != nil && (e.RoleARN == prof.RoleARN || prof.IsSSO()) && e.ExternalID == externalID &&
 			(j.sourceID() == "" || e.SourceKeyID == j.sourceID()) {
 			j.p.debug("role %s for %q: cached, expires %s", e.RoleARN, prof.Name, e.Expiration.Format(time.RFC3339))
 			return e
@@ -397,7 +400,7 @@ func (j *job) role(ctx context.Context, i int) (*cache.Entry, error) {
 			return e, nil
 		}
 	}
-	unlock := j.p.Cache.Lock(cache.Role, prof.Name)
+	unlock := j.p.Cache.Lock(cache.Role, name)
 	defer unlock()
 	if useCache {
 		// Another run may have fetched it while this one waited.
@@ -419,7 +422,13 @@ func (j *job) role(ctx context.Context, i int) (*cache.Entry, error) {
 			return nil, err
 		}
 		e.RoleARN, e.ExternalID, e.SourceKeyID = prof.RoleARN, externalID, j.sourceID()
-		j.p.Cache.Store(cache.Role, prof.Name, e)
+		if prof.IsSSO() {
+			// Who these credentials are (the role's ARN, the user's
+			// session name): asked once, cached with them.
+			_, arn := j.callerIdentity(ctx, e)
+			e.RoleARN, e.RoleSessionName = ssoRoleARN(arn)
+		}
+		j.p.Cache.Store(cache.Role, name, e)
 		return e, nil
 	case i > 0:
 		if duration > chainLimit {
@@ -456,12 +465,12 @@ func (j *job) role(ctx context.Context, i int) (*cache.Entry, error) {
 		caller = s
 	}
 
-	name := prof.RoleSessionName
-	if name == "" {
+	sessionName := prof.RoleSessionName
+	if sessionName == "" {
 		account, arn := identity()
-		name = awssts.DefaultSessionName(account, arn, j.now)
+		sessionName = awssts.DefaultSessionName(account, arn, j.now)
 	}
-	in.RoleSessionName = aws.String(awssts.SessionName(name))
+	in.RoleSessionName = aws.String(awssts.SessionName(sessionName))
 
 	j.p.debug("AssumeRole %s for %q (%s, session %s)", prof.RoleARN, prof.Name, duration, *in.RoleSessionName)
 	assume := func(c *cache.Entry) (*sts.AssumeRoleOutput, error) {
@@ -485,7 +494,7 @@ func (j *job) role(ctx context.Context, i int) (*cache.Entry, error) {
 	e := fromSTS(out.Credentials)
 	e.RoleARN, e.ExternalID, e.RoleSessionName = prof.RoleARN, externalID, *in.RoleSessionName
 	e.SourceKeyID = j.sourceID()
-	j.p.Cache.Store(cache.Role, prof.Name, e)
+	j.p.Cache.Store(cache.Role, name, e)
 	return e, nil
 }
 

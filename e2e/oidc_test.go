@@ -273,6 +273,8 @@ func browserMain(args []string) int {
 		return 0 // the user closed the browser, or never looked
 	case "chromium", "chromium-deny", "chromium-close":
 		err = oidcChromium(args[0], strings.TrimPrefix(action, "chromium"), logf)
+	case "sso-chromium":
+		err = ssoChromium(args[0], logf)
 	default:
 		err = oidcBrowse(args[0], action == "deny", logf)
 	}

@@ -99,6 +99,16 @@ type Profile struct {
 	WebIdentityProvider    string
 	WebIdentityTokenFile   string
 
+	// IAM Identity Center (sso.go): the profile's own keys; SSOStartURL,
+	// SSORegion and SSOScopes hold the sso-session's values once resolved.
+	SSOSession   string
+	SSOAccountID string
+	SSORoleName  string
+	SSOStartURL  string
+	SSORegion    string
+	SSOScopes    []string
+
+	ssoAt       keyAt // the sso_session line, for errors
 	fromProject bool
 	// Where is the profile, for error messages: a Place ("command line",
 	// a file's path) or a location, whose line is counted only when shown.
@@ -237,6 +247,9 @@ func (c *Config) userProfile(name string) (*Profile, error) {
 			}
 		}
 	}
+	if err := c.resolveSSO(p); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -263,6 +276,9 @@ func (c *Config) read(f *iniFile, name string, project bool) (*Profile, bool, er
 			}
 			if err := p.Set(k, v.value); err != nil {
 				return nil, true, f.errorf(v.off, "%v", err)
+			}
+			if k == "sso_session" {
+				p.ssoAt = keyAt{f, v.off}
 			}
 		}
 	}
@@ -323,6 +339,16 @@ func (p *Profile) field(key string) *string {
 		return &p.WebIdentityProvider
 	case "web_identity_token_file":
 		return &p.WebIdentityTokenFile
+	case "sso_session":
+		return &p.SSOSession
+	case "sso_account_id":
+		return &p.SSOAccountID
+	case "sso_role_name":
+		return &p.SSORoleName
+	case "sso_start_url":
+		return &p.SSOStartURL
+	case "sso_region":
+		return &p.SSORegion
 	}
 	return nil
 }
@@ -354,7 +380,7 @@ func (p *Profile) Set(key, value string) error {
 
 // Federated says whether the profile signs in at an identity provider.
 func (p *Profile) Federated() bool {
-	return p.SAMLAuthURL != "" || p.WebIdentityAuthURL != "" || p.WebIdentityTokenFile != ""
+	return p.SAMLAuthURL != "" || p.WebIdentityAuthURL != "" || p.WebIdentityTokenFile != "" || p.IsSSO()
 }
 
 // HasKeys says whether the profile itself holds credentials.
@@ -464,6 +490,14 @@ func (c *Config) ResolveWith(name string, adjust func(*Profile)) (*Chain, error)
 	for {
 		seen = append(seen, p.Name)
 		if p.RoleARN == "" {
+			if p.IsSSO() && !p.fromProject {
+				// Identity Center hands out the role's credentials itself:
+				// the profile is its own first role, as a sign-on's is.
+				base := *p
+				ch.Base = &base
+				ch.Roles = append([]*Profile{p}, ch.Roles...)
+				return ch, nil
+			}
 			if p.Federated() && !p.fromProject {
 				return nil, fmt.Errorf("profile %q (%s) signs in at an identity provider but has no role_arn: set role_arn to the role to assume", p.Name, p.Where)
 			}
@@ -478,7 +512,7 @@ func (c *Config) ResolveWith(name string, adjust func(*Profile)) (*Chain, error)
 		}
 		ch.Roles = append([]*Profile{p}, ch.Roles...)
 		switch {
-		case p.Federated() && !p.fromProject:
+		case p.Federated() && !p.IsSSO() && !p.fromProject:
 			// The identity provider vouches for the user: the role is
 			// assumed with its assertion or token, no source profile.
 			base := *p

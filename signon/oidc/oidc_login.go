@@ -319,3 +319,7 @@ func oidcPage(title, text string) string {
 		`</title></head><body style="font-family:sans-serif;margin:3em"><h1>` + html.EscapeString(title) +
 		`</h1><p>` + html.EscapeString(text) + `</p></body></html>`
 }
+
+// Browse opens u as a sign-in does: with $BROWSER, else the system's
+// opener; only https, or http to this machine.
+func Browse(getenv func(string) string, u string) error { return oidcOpenBrowser(getenv, u) }
