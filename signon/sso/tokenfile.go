@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+
+	"github.com/aws-runas/aws-runas/creds/cache"
 )
 
 // token is one file of the AWS CLI v2's token cache. The fields are the
@@ -159,7 +161,7 @@ func readToken(path string, debug func(string, ...any)) (*token, error) {
 // file in the same directory (0700 when created), synced, then renamed
 // over the old one, so that a reader (aws-runas or the CLI) sees the old
 // token or the new, never a part.
-func writeToken(path string, t *token) (err error) {
+func writeToken(path string, t *token) error {
 	data, err := json.Marshal(t)
 	if err != nil {
 		return err
@@ -167,24 +169,5 @@ func writeToken(path string, t *token) (err error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return cache.WriteFileAtomic(path, data)
 }
