@@ -40,7 +40,11 @@ func writeManPage(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, page+manCommandsHead+initOpts+manCommandsTail+manSections)
+	ssoOpts, err := manOptions("sso", &ssoOptions{})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(w, page+manCommandsHead+initOpts+manCommandsMiddle+ssoOpts+manCommandsTail+manSections)
 	return err
 }
 
@@ -72,16 +76,17 @@ func manHeader() string {
 	return `.TH AWS-RUNAS 1 "` + day + `" "aws-runas ` + strings.ReplaceAll(s.Version, `"`, "") + `" "User Commands"`
 }
 
-const manDescription = "aws-runas gets temporary AWS credentials from STS (GetSessionToken with MFA, then AssumeRole; or a SAML or OIDC sign-on), caches them next to the AWS config file, and either runs COMMAND under them (run mode), prints shell code or JSON that puts them into the current shell (print mode: no COMMAND, and -O given or standard output not a terminal), or starts an interactive $SHELL holding them (subshell mode: no COMMAND, standard output a terminal).\n\nThe profile is -p NAME, else the first argument, else $AWS_PROFILE, else default. With -p, every argument is the command. A value starting with arn: is a role ARN, assumed with the default profile's credentials. Options go before the profile. init, completion and doctor are subcommands; a profile of one of those names is reached with -p."
+const manDescription = "aws-runas gets temporary AWS credentials from STS (GetSessionToken with MFA, then AssumeRole; or a SAML or OIDC sign-on), caches them next to the AWS config file, and either runs COMMAND under them (run mode), prints shell code or JSON that puts them into the current shell (print mode: no COMMAND, and -O given or standard output not a terminal), or starts an interactive $SHELL holding them (subshell mode: no COMMAND, standard output a terminal).\n\nThe profile is -p NAME, else the first argument, else $AWS_PROFILE, else default. With -p, every argument is the command. A value starting with arn: is a role ARN, assumed with the default profile's credentials. Options go before the profile. init, completion, doctor and sso are subcommands; a profile of one of those names is reached with -p."
 
-// The subcommands; init's options are generated between head and tail.
+// The subcommands; init's and sso's options are generated between head,
+// middle and tail.
 const manCommandsHead = `.SH COMMANDS
 .TP
 \fBaws\-runas init\fP \fISHELL\fP [\fIOPTIONS\fP]
 print shell integration for an rc file: the \fBaws\-runas\fP function that
 switches the current shell, \fBaws_session_expired\fP,
 \fBaws_session_status_color\fP, a prompt segment, a refresh hook and completion.
-SHELL is bash, zsh, sh, fish or powershell (pwsh). In an rc file:
+SHELL is bash, zsh, sh, fish, powershell (pwsh) or nu (nushell). In an rc file:
 \fBeval "$(aws\-runas init bash)"\fP (zsh and sh alike),
 \fBaws\-runas init fish | source\fP,
 \fBaws\-runas init powershell | Out\-String | Invoke\-Expression\fP.
@@ -89,10 +94,22 @@ Its options:
 .RS
 `
 
-const manCommandsTail = `.RE
+const manCommandsMiddle = `.RE
 .TP
 \fBaws\-runas completion\fP \fISHELL\fP
-print the completion script alone (bash, zsh, fish, powershell), for packagers.
+print the completion script alone (bash, zsh, fish, powershell, nu), for packagers.
+.TP
+\fBaws\-runas sso\fP \fBlogin\fP|\fBlogout\fP|\fBlist\fP|\fBconfig\fP [\fIOPTIONS\fP] [\fIPROFILE\fP | \fISESSION\fP]
+IAM Identity Center: \fBlogin\fP signs in to an sso\-session (the
+browser's authorization code flow with PKCE, or a device code) and keeps
+the token where the AWS CLI v2 keeps it (\fI~/.aws/sso/cache\fP);
+\fBlogout\fP signs out and removes the tokens and cached role credentials;
+\fBlist\fP prints the accounts and roles the user may use; \fBconfig\fP
+prints a profile for each, to append to the config file. Its options:
+.RS
+`
+
+const manCommandsTail = `.RE
 .TP
 \fBaws\-runas\fP [\fB\-\-path\fP \fIFILE\fP] \fBdoctor\fP [\fIPROFILE\fP | \fIROLE_ARN\fP]
 check the set\-up and say what a run would use, one line per check
@@ -134,6 +151,10 @@ SAML sign-on (browser, form or okta).
 .TP
 \fBweb_identity_auth_url\fP, \fBweb_identity_client_id\fP, \fBweb_identity_redirect_uri\fP, \fBweb_identity_provider\fP, \fBweb_identity_token_file\fP
 OIDC sign-on (browser with PKCE, or device).
+.TP
+\fBsso_session\fP, \fBsso_account_id\fP, \fBsso_role_name\fP, and in \fB[sso\-session NAME]\fP \fBsso_start_url\fP, \fBsso_region\fP, \fBsso_registration_scopes\fP
+IAM Identity Center, as the AWS CLI v2 reads them (the older sso_start_url
+and sso_region in the profile too).
 .PP
 A project's \fI./aws_config\fP is read for role keys only (role_arn,
 source_profile, mfa_serial, external_id, role_session_name,
@@ -152,6 +173,9 @@ the region when the profile names none.
 .TP
 \fBAWS_ENDPOINT_URL_STS\fP, \fBAWS_ENDPOINT_URL\fP
 the STS endpoint, as the AWS SDKs read them.
+.TP
+\fBAWS_ENDPOINT_URL_SSO_OIDC\fP, \fBAWS_ENDPOINT_URL_SSO\fP
+the IAM Identity Center endpoints (sign-in, and the portal of roles).
 .TP
 \fBAWS_RUNAS_SHELL\fP, \fBSHELL\fP
 the dialect of print mode when \-O is not given (after the parent process's
@@ -205,6 +229,7 @@ eval "$(aws\-runas prod)"
 aws\-runas prod | source
 eval "$(aws\-runas init zsh)"
 aws\-runas doctor prod
+aws\-runas sso login \-\-sso\-session my\-sso
 .fi
 .SH SEE ALSO
 \fBaws\fP(1)

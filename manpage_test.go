@@ -23,12 +23,12 @@ func manText(t *testing.T) string {
 	return strings.ReplaceAll(b.String(), `\-`, "-")
 }
 
-// Every long option --help lists, for the command and for init, is in the
+// Every long option --help lists, for the command, init and sso, is in the
 // man page: an option added to the go-flags definitions cannot be left out.
 func TestManPageCoversHelp(t *testing.T) {
 	man := manText(t)
 	longOpt := regexp.MustCompile(`--[a-z][a-z0-9-]+`)
-	for _, args := range [][]string{{"--help"}, {"init", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"init", "--help"}, {"sso", "--help"}} {
 		_, help, err := parseArgs(args, noEnv)
 		if err != nil || help == "" {
 			t.Fatalf("%q: help %q, %v", args, help, err)
@@ -46,7 +46,7 @@ func TestManPageCoversHelp(t *testing.T) {
 			t.Errorf("%q shows the hidden --man", args)
 		}
 	}
-	for _, section := range []string{".SH OPTIONS", ".SH COMMANDS", ".SH CONFIGURATION", ".SH ENVIRONMENT", ".SH FILES", ".SH EXIT STATUS", "doctor", "role_arn", "AWS_CONFIG_FILE"} {
+	for _, section := range []string{".SH OPTIONS", ".SH COMMANDS", ".SH CONFIGURATION", ".SH ENVIRONMENT", ".SH FILES", ".SH EXIT STATUS", "doctor", "sso login", "sso_session", "role_arn", "AWS_CONFIG_FILE"} {
 		if !strings.Contains(man, section) {
 			t.Errorf("man page has no %q", section)
 		}
