@@ -61,10 +61,11 @@ func (a *app) run(inv *invocation) error {
 		return nil
 	}
 	prov := &creds.Provider{Config: cfg, Cache: &cache.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug}
+	if prov.Prompter, err = a.prompter(o); err != nil {
+		return err
+	}
 	if o.NonInteractive {
 		prov.Cache.Wait = nonInteractiveLockWait
-	} else {
-		prov.Prompt, prov.Password, prov.Choose = creds.TerminalPrompt, creds.TerminalPassword, creds.TerminalChoose
 	}
 	if o.Expiration {
 		exp, ok, err := prov.Expiration(inv.req)

@@ -212,6 +212,9 @@ func (p *Prompter) timeout() time.Duration {
 	return p.Timeout
 }
 
+// Interactive says whether a person may be asked (not --non-interactive).
+func (p *Prompter) Interactive() bool { return !p.NonInteractive }
+
 // driver is the driver for a profile's question.
 func (p *Prompter) driver(prof Profile) (string, error) {
 	if p.Driver != "" {

@@ -99,6 +99,13 @@ type Profile struct {
 	WebIdentityProvider    string
 	WebIdentityTokenFile   string
 
+	// How to ask for the MFA code (package prompt). mfa_process runs a
+	// program, and mfa_prompt and mfa_oath_name choose one: like
+	// credential_process they are not in projectKeys.
+	MFAProcess  string
+	MFAPrompt   string
+	MFAOATHName string
+
 	fromProject bool
 	// Where is the profile, for error messages: a Place ("command line",
 	// a file's path) or a location, whose line is counted only when shown.
@@ -323,6 +330,12 @@ func (p *Profile) field(key string) *string {
 		return &p.WebIdentityProvider
 	case "web_identity_token_file":
 		return &p.WebIdentityTokenFile
+	case "mfa_process":
+		return &p.MFAProcess
+	case "mfa_prompt":
+		return &p.MFAPrompt
+	case "mfa_oath_name":
+		return &p.MFAOATHName
 	}
 	return nil
 }
