@@ -130,10 +130,14 @@ func startXvfb(t *testing.T) string {
 	return ""
 }
 
+// xdoTimeout bounds each xdotool run; a dialog's start on a loaded
+// machine (the whole suite on two cores) can take many seconds.
+const xdoTimeout = 45 * time.Second
+
 // xdo runs xdotool on display, bounded.
 func xdo(t *testing.T, display string, args ...string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), xdoTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, requireProg(t, "xdotool"), args...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
