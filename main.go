@@ -49,6 +49,7 @@ type options struct {
 	List           bool   `short:"l" long:"list" description:"print the profile names of the config files"`
 	Path           string `long:"path" value-name:"FILE" description:"the AWS config file to read"`
 	NonInteractive bool   `long:"non-interactive" description:"never ask anything; where input is needed, fail with exit status 3"`
+	Prompt         string `long:"prompt" value-name:"DRIVER" description:"how to ask for MFA codes and passwords: auto, terminal, zenity, kdialog, osascript, wincred or ykman (env AWS_RUNAS_PROMPT; profile key mfa_prompt)"`
 	Verbose        bool   `short:"v" long:"verbose" description:"debug log on stderr, secrets left out"`
 	// Renew is the refresh hook's: the request comes from __AWS_RUNAS_RENEW.
 	Renew bool `long:"renew" hidden:"true" description:"renew the credentials __AWS_RUNAS_RENEW describes"`
@@ -163,6 +164,9 @@ func parseArgs(args []string, getenv func(string) string) (inv *invocation, help
 	}
 	if o.OTP != "" && !isOTP(o.OTP) {
 		return nil, "", usagef("-o: a one-time code is 6 to 8 digits")
+	}
+	if err := checkPromptFlag(o); err != nil {
+		return nil, "", err
 	}
 	if err := checkModeOptions(inv); err != nil {
 		return nil, "", err
@@ -289,7 +293,7 @@ func (a *app) main(args []string) int {
 	case errors.As(err, &cmdErr):
 		fmt.Fprintf(a.stderr, "aws-runas: %v\n", err)
 		return cmdErr.code
-	case errors.As(err, &input):
+	case errors.As(err, &input) || noOneToAsk(err):
 		fmt.Fprintf(a.stderr, "aws-runas: %v\n", err)
 		return exitInputNeeded
 	}
@@ -353,7 +357,10 @@ func (a *app) run(inv *invocation) error {
 	if o.List {
 		return a.list(cfg)
 	}
-	prov := a.provider(files, cfg, o.NonInteractive)
+	prov, err := a.provider(files, cfg, o)
+	if err != nil {
+		return err
+	}
 	if o.Expiration {
 		return a.expiration(prov, inv)
 	}

@@ -25,15 +25,17 @@ func (a *app) loadConfig(inv *invocation) (config.Files, *config.Config, error) 
 }
 
 // provider puts the credential flows together for this process: the cache
-// beside the config, and the terminal to ask on unless nothing may be asked.
-func (a *app) provider(files config.Files, cfg *config.Config, nonInteractive bool) *creds.Provider {
+// beside the config, and the prompter that asks for codes and passwords.
+func (a *app) provider(files config.Files, cfg *config.Config, o *options) (*creds.Provider, error) {
 	prov := &creds.Provider{Config: cfg, Cache: &cache.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug}
-	if nonInteractive {
-		prov.Cache.Wait = nonInteractiveLockWait
-	} else {
-		prov.Prompt, prov.Password, prov.Choose = creds.TerminalPrompt, creds.TerminalPassword, creds.TerminalChoose
+	var err error
+	if prov.Prompter, err = a.prompter(o); err != nil {
+		return nil, err
 	}
-	return prov
+	if o.NonInteractive {
+		prov.Cache.Wait = nonInteractiveLockWait
+	}
+	return prov, nil
 }
 
 func (a *app) warn(msg string) { fmt.Fprintf(a.stderr, "aws-runas: %s\n", msg) }

@@ -54,7 +54,7 @@ func (a *app) startServer(ctx context.Context, prov *creds.Provider, req creds.R
 	// without MFA; what would need input fails, is reported once, and the
 	// current credentials are served until they expire.
 	renewer := *prov
-	renewer.Prompt, renewer.Password, renewer.Choose = nil, nil, nil
+	renewer.Prompter = renewPrompter(prov.Prompter)
 	if renewer.Cache != nil {
 		c := *renewer.Cache
 		c.Wait = nonInteractiveLockWait

@@ -43,9 +43,7 @@ func (j *job) federated(ctx context.Context, prof *config.Profile, duration time
 		Getenv:   j.p.getenv,
 		Debug:    j.p.debug,
 		Now:      j.p.now,
-		Prompt:   j.p.Prompt,
-		Password: j.p.Password,
-		Choose:   j.p.Choose,
+		Prompter: j.p.Prompter,
 	}
 	r, err := signOn(prof).RoleCredentials(ctx, req, env)
 	if err != nil {

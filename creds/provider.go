@@ -19,6 +19,7 @@ import (
 	"github.com/aws-runas/aws-runas/creds/cache"
 	"github.com/aws-runas/aws-runas/creds/config"
 	"github.com/aws-runas/aws-runas/internal/awssts"
+	"github.com/aws-runas/aws-runas/prompt"
 	"github.com/aws-runas/aws-runas/signon"
 )
 
@@ -92,15 +93,12 @@ func (p *Provider) Whoami(ctx context.Context, res *Result) (*Identity, error) {
 type Provider struct {
 	Config *config.Config
 	Cache  *cache.Cache // nil: no cache
-	// Prompt asks for an MFA code; nil means no one can be asked.
-	Prompt func(ctx context.Context, serial string) (string, error)
-	// Password asks for a secret without echoing it; nil: no one to ask.
-	Password func(ctx context.Context, prompt string) (string, error)
-	// Choose asks the user to pick one of options; nil: no one to ask.
-	Choose func(ctx context.Context, prompt string, options []string) (int, error)
-	Getenv func(string) string
-	Debug  func(format string, args ...any)
-	Now    func() time.Time
+	// Prompter asks for MFA codes, passwords and choices (a
+	// *prompt.Prompter); nil: no one can be asked.
+	Prompter signon.Prompter
+	Getenv   func(string) string
+	Debug    func(format string, args ...any)
+	Now      func() time.Time
 	// Timeout bounds each STS operation, retries included.
 	Timeout time.Duration
 }
@@ -519,10 +517,25 @@ func (j *job) mfaCode(ctx context.Context) (string, error) {
 		}
 		return j.req.OTP, nil
 	}
-	if j.p.Prompt == nil {
+	if j.p.Prompter == nil {
 		return "", &InputNeededError{What: fmt.Sprintf("an MFA code for %s is needed: give it with -o CODE", j.serial)}
 	}
-	return j.p.Prompt(ctx, j.serial)
+	return j.p.Prompter.Code(ctx, prompt.Code{Profile: j.promptProfile(), Device: j.serial})
+}
+
+// promptProfile is how the chain says to ask for its MFA code: the
+// profile asked for, with each prompt key from the nearest profile that
+// sets it, from the target down to the base, as mfa_serial is found.
+// A project's ./aws_config cannot set them (config.projectKeys).
+func (j *job) promptProfile() prompt.Profile {
+	pp := prompt.Profile{Name: j.req.Profile}
+	profs := append([]*config.Profile{j.ch.Base}, j.ch.Roles...)
+	for i := len(profs) - 1; i >= 0; i-- {
+		pp.MFAProcess = cmp.Or(pp.MFAProcess, profs[i].MFAProcess)
+		pp.MFAPrompt = cmp.Or(pp.MFAPrompt, profs[i].MFAPrompt)
+		pp.OATHName = cmp.Or(pp.OATHName, profs[i].MFAOATHName)
+	}
+	return pp
 }
 
 // accountOf is the account field of an ARN.
@@ -539,6 +552,3 @@ func fromSTS(c *types.Credentials) *cache.Entry {
 	cr := awssts.Credentials(c)
 	return &cache.Entry{AccessKeyID: cr.AccessKeyID, SecretAccessKey: cr.SecretAccessKey, SessionToken: cr.SessionToken, Expiration: cr.Expires}
 }
-
-// isMFACode is awssts.IsMFACode, under the name prompt.go knows it by.
-func isMFACode(s string) bool { return awssts.IsMFACode(s) }

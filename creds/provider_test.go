@@ -14,7 +14,9 @@ import (
 	"github.com/aws-runas/aws-runas/creds/cache"
 	"github.com/aws-runas/aws-runas/creds/config"
 	"github.com/aws-runas/aws-runas/internal/credtest"
+	"github.com/aws-runas/aws-runas/internal/prompttest"
 	"github.com/aws-runas/aws-runas/internal/ststest"
+	"github.com/aws-runas/aws-runas/prompt"
 )
 
 const (
@@ -31,6 +33,8 @@ type world struct {
 	srv     *ststest.Server
 	files   config.Files
 	prompts atomic.Int32
+	// lastCode is the last MFA question asked.
+	lastCode prompt.Code
 }
 
 func newWorld(t *testing.T, extraConfig string) *world {
@@ -79,10 +83,11 @@ func (w *world) provider() *Provider {
 			}
 			return ""
 		},
-		Prompt: func(ctx context.Context, serial string) (string, error) {
+		Prompter: &prompttest.Answers{CodeFunc: func(ctx context.Context, q prompt.Code) (string, error) {
 			w.prompts.Add(1)
+			w.lastCode = q
 			return mfaCode, nil
-		},
+		}},
 	}
 }
 
@@ -218,10 +223,38 @@ func TestRotatedKeyInvalidatesCache(t *testing.T) {
 	w.counts(map[string]int{"GetSessionToken": 2, "AssumeRole": 2, "GetCallerIdentity": 2})
 }
 
+// The MFA question names the profile asked for and carries the prompt
+// keys of the nearest profile of the chain that sets each.
+func TestMFAQuestionCarriesPromptKeys(t *testing.T) {
+	w := newWorld(t, `[profile keyed]
+role_arn = arn:aws:iam::123456789012:role/outer
+source_profile = inner
+mfa_prompt = zenity
+`)
+	cfg := strings.Replace(mustRead(t, w.files.Config), "[default]\n", "[default]\nmfa_process = my-otp prod\nmfa_prompt = ykman\nmfa_oath_name = AWS:alice\n", 1)
+	if err := os.WriteFile(w.files.Config, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.get(Request{Profile: "keyed"})
+	want := prompt.Code{Profile: prompt.Profile{Name: "keyed", MFAPrompt: "zenity", MFAProcess: "my-otp prod", OATHName: "AWS:alice"}, Device: mfaSerial}
+	if w.lastCode != want {
+		t.Errorf("MFA question = %+v, want %+v", w.lastCode, want)
+	}
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func TestNoPromptIsInputNeeded(t *testing.T) {
 	w := newWorld(t, "")
 	p := w.provider()
-	p.Prompt = nil
+	p.Prompter = nil
 	_, err := p.Get(context.Background(), Request{Profile: "admin"})
 	var in *InputNeededError
 	if !errors.As(err, &in) {
@@ -266,7 +299,7 @@ func TestParallelGetsShareOneSequence(t *testing.T) {
 func TestFederatedCacheIsPerIdentity(t *testing.T) {
 	w := newWorld(t, "")
 	p := w.provider()
-	p.Prompt, p.Password = nil, nil
+	p.Prompter = nil
 	prof := func(user string) *config.Profile {
 		return &config.Profile{Name: "sso", RoleARN: "arn:aws:iam::123456789012:role/admin", SAMLAuthURL: "https://127.0.0.1:1/sso", SAMLUsername: user, Where: config.Place("test")}
 	}

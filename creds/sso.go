@@ -96,13 +96,9 @@ func (ssoSignOn) RoleCredentials(ctx context.Context, req signon.Request, env *s
 		return nil, err
 	}
 	c.Now = env.Now
-	nonInteractive := env.Prompt == nil
-	if !nonInteractive {
-		if _, _, closeTTY, err := openTTY(); err != nil {
-			c.Notify = nil // no one to show a login to
-		} else {
-			closeTTY()
-		}
+	nonInteractive := env.Prompter == nil || !env.Prompter.Interactive()
+	if !nonInteractive && !env.Prompter.Terminal() {
+		c.Notify = nil // no one to show a login to
 	}
 	s := SSOSettings(req.Profile)
 	cr, err := c.RoleCredentials(ctx, s, nonInteractive)

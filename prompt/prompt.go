@@ -212,6 +212,19 @@ func (p *Prompter) timeout() time.Duration {
 	return p.Timeout
 }
 
+// Interactive says whether a person may be asked (not --non-interactive).
+func (p *Prompter) Interactive() bool { return !p.NonInteractive }
+
+// Terminal says whether the controlling terminal can be opened.
+func (p *Prompter) Terminal() bool {
+	_, _, closeTTY, err := p.tty()
+	if err != nil {
+		return false
+	}
+	closeTTY()
+	return true
+}
+
 // driver is the driver for a profile's question.
 func (p *Prompter) driver(prof Profile) (string, error) {
 	if p.Driver != "" {

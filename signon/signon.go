@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws-runas/aws-runas/creds/cache"
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/prompt"
 )
 
 // Provider signs the user in at an identity provider and returns the
@@ -43,8 +44,23 @@ type Role struct {
 	SessionName string
 }
 
+// Prompter asks the user for what signing in needs. *prompt.Prompter is
+// the one aws-runas uses; tests answer with their own.
+type Prompter interface {
+	Code(ctx context.Context, q prompt.Code) (string, error)
+	Password(ctx context.Context, q prompt.Password) (string, error)
+	Choose(ctx context.Context, q prompt.Choice) (int, error)
+	Notify(ctx context.Context, q prompt.Notice)
+	// Interactive is false under --non-interactive: only what asks no
+	// person (mfa_process, ykman) may answer.
+	Interactive() bool
+	// Terminal says whether there is a terminal to show the user
+	// something on (an Identity Center login's URL and code).
+	Terminal() bool
+}
+
 // Env is what the flows lend a sign-on. Getenv, Debug and Now are never
-// nil; Prompt, Password and Choose are nil when no one can be asked.
+// nil; Prompter is nil when no one can be asked.
 type Env struct {
 	// Cache keeps sessions and tokens of identity providers, and the
 	// locks that make parallel runs sign in once; nil: no cache.
@@ -57,12 +73,17 @@ type Env struct {
 	Getenv  func(string) string
 	Debug   func(format string, args ...any)
 	Now     func() time.Time
-	// Prompt asks for a code; what names what it is for.
-	Prompt func(ctx context.Context, what string) (string, error)
-	// Password asks for a secret without echoing it.
-	Password func(ctx context.Context, prompt string) (string, error)
-	// Choose asks the user to pick one of options.
-	Choose func(ctx context.Context, prompt string, options []string) (int, error)
+	// Prompter asks the user; nil: no one can be asked.
+	Prompter Prompter
+}
+
+// CanAsk says whether a person can be asked (a password, a choice, a
+// browser sign-in).
+func (e *Env) CanAsk() bool { return e.Prompter != nil && e.Prompter.Interactive() }
+
+// PromptProfile is what prof says about how to ask.
+func PromptProfile(prof *config.Profile) prompt.Profile {
+	return prompt.Profile{Name: prof.Name, MFAPrompt: prof.MFAPrompt, MFAProcess: prof.MFAProcess, OATHName: prof.MFAOATHName}
 }
 
 // InputNeededError is returned when signing in needs an answer from the

@@ -108,7 +108,15 @@ type Profile struct {
 	SSORegion    string
 	SSOScopes    []string
 
-	ssoAt       keyAt // the sso_session line, for errors
+	ssoAt keyAt // the sso_session line, for errors
+
+	// How to ask for the MFA code (package prompt). mfa_process runs a
+	// program, and mfa_prompt and mfa_oath_name choose one: like
+	// credential_process they are not in projectKeys.
+	MFAProcess  string
+	MFAPrompt   string
+	MFAOATHName string
+
 	fromProject bool
 	// Where is the profile, for error messages: a Place ("command line",
 	// a file's path) or a location, whose line is counted only when shown.
@@ -349,6 +357,12 @@ func (p *Profile) field(key string) *string {
 		return &p.SSOStartURL
 	case "sso_region":
 		return &p.SSORegion
+	case "mfa_process":
+		return &p.MFAProcess
+	case "mfa_prompt":
+		return &p.MFAPrompt
+	case "mfa_oath_name":
+		return &p.MFAOATHName
 	}
 	return nil
 }

@@ -177,7 +177,8 @@ func TestProjectConfigIsRestricted(t *testing.T) {
 	if ch.Base.Name != "base" || ch.Target().Region != "ap-south-1" {
 		t.Errorf("project chain = %+v", ch)
 	}
-	for _, key := range []string{"credential_process = touch /tmp/pwned", "credential_source = Environment", "endpoint_url = http://evil.example", "aws_access_key_id = AKIAEVIL"} {
+	for _, key := range []string{"credential_process = touch /tmp/pwned", "credential_source = Environment", "endpoint_url = http://evil.example", "aws_access_key_id = AKIAEVIL",
+		"mfa_process = touch /tmp/pwned", "mfa_prompt = ykman", "mfa_oath_name = x"} {
 		c := write("[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = base\n" + key + "\n")
 		_, err := c.Resolve("app")
 		if err == nil || !strings.Contains(err.Error(), "not allowed in a project's aws_config") {

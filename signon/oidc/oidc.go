@@ -210,7 +210,7 @@ func (c *oidcClient) token(ctx context.Context, mode oidcMode) (*oidcTokenFile, 
 		// a new one than the user: the file is no use to the next run.
 		c.forget()
 	}
-	if c.env.Prompt == nil {
+	if !c.env.CanAsk() {
 		return nil, 0, &signon.InputNeededError{What: fmt.Sprintf("profile %q: signing in at %s is needed (no usable ID token is cached): run aws-runas %s without --non-interactive first", c.profile, c.issuer, c.profile)}
 	}
 	var t *oidcTokenFile

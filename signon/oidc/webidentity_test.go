@@ -19,7 +19,9 @@ import (
 	"github.com/aws-runas/aws-runas/creds/cache"
 	"github.com/aws-runas/aws-runas/creds/config"
 	"github.com/aws-runas/aws-runas/internal/credtest"
+	"github.com/aws-runas/aws-runas/internal/prompttest"
 	"github.com/aws-runas/aws-runas/internal/ststest"
+	"github.com/aws-runas/aws-runas/prompt"
 	"github.com/aws-runas/aws-runas/signon/oidc"
 )
 
@@ -144,10 +146,10 @@ func (w *oidcWorld) provider(interactive bool) *creds.Provider {
 		Debug: func(format string, args ...any) { w.t.Logf(format, args...) },
 	}
 	if interactive {
-		p.Prompt = func(context.Context, string) (string, error) {
+		p.Prompter = &prompttest.Answers{CodeFunc: func(context.Context, prompt.Code) (string, error) {
 			w.t.Error("the MFA prompt was used")
 			return "", errors.New("no")
-		}
+		}}
 	}
 	return p
 }

@@ -38,6 +38,7 @@ import (
 	"github.com/aws-runas/aws-runas/creds/cache"
 	"github.com/aws-runas/aws-runas/creds/config"
 	"github.com/aws-runas/aws-runas/internal/awssts"
+	"github.com/aws-runas/aws-runas/prompt"
 	"github.com/aws-runas/aws-runas/signon"
 )
 
@@ -419,10 +420,10 @@ func (j *job) samlPassword(ctx context.Context, c *samlConfig) (string, error) {
 	if pw := j.env.Getenv(samlPasswordEnv); pw != "" {
 		return pw, nil
 	}
-	if j.env.Password == nil {
+	if !j.env.CanAsk() {
 		return "", &signon.InputNeededError{What: fmt.Sprintf("profile %q: signing in at %s needs the password of %s: set %s, or run without --non-interactive", c.profile, c.where(), signon.Clean(c.username), samlPasswordEnv)}
 	}
-	pw, err := j.env.Password(ctx, fmt.Sprintf("Password for %s at %s", signon.Clean(c.username), c.where()))
+	pw, err := j.env.Prompter.Password(ctx, prompt.Password{Profile: signon.PromptProfile(j.req.Profile), For: c.username, Host: c.where()})
 	if err != nil {
 		return "", err
 	}
@@ -445,10 +446,16 @@ func (j *job) samlCode(ctx context.Context, c *samlConfig) (string, error) {
 		}
 		return j.req.OTP, nil
 	}
-	if j.env.Prompt == nil {
-		return "", &signon.InputNeededError{What: fmt.Sprintf("profile %q: %s asks for a one-time code for %s: give it with -o CODE", c.profile, c.where(), signon.Clean(c.username))}
+	needed := &signon.InputNeededError{What: fmt.Sprintf("profile %q: %s asks for a one-time code for %s: give it with -o CODE", c.profile, c.where(), signon.Clean(c.username))}
+	if j.env.Prompter == nil {
+		return "", needed
 	}
-	return j.env.Prompt(ctx, signon.Clean(c.username)+" at "+c.where())
+	// Under --non-interactive an mfa_process may still answer.
+	code, err := j.env.Prompter.Code(ctx, prompt.Code{Profile: signon.PromptProfile(j.req.Profile), Device: c.username + " at " + c.where(), MinDigits: 6, MaxDigits: 8})
+	if errors.Is(err, prompt.ErrNoOneToAsk) && !j.env.Prompter.Interactive() {
+		return "", needed
+	}
+	return code, err
 }
 
 // errNeedUsername is the error of a sign-in that needs saml_username.

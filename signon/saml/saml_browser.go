@@ -59,7 +59,7 @@ const browserDonePage = `<!DOCTYPE html><html><head><meta charset="utf-8"><title
 var errBrowserClosed = errors.New("the browser was closed before the sign-in finished")
 
 func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
-	if j.env.Password == nil {
+	if !j.env.CanAsk() {
 		return "", &signon.InputNeededError{What: fmt.Sprintf("profile %q: signing in at %s needs you in a browser: run without --non-interactive", c.profile, c.where())}
 	}
 	fail := func(format string, args ...any) error {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws-runas/aws-runas/prompt"
 	"github.com/aws-runas/aws-runas/signon"
 )
 
@@ -163,7 +164,7 @@ func (j *job) oktaSignIn(ctx context.Context, c *samlConfig, hc *samlHTTPClient)
 
 func (o *oktaSession) fail(err error) error {
 	var in *signon.InputNeededError
-	if errors.As(err, &in) {
+	if errors.As(err, &in) || errors.Is(err, prompt.ErrNoOneToAsk) || errors.Is(err, prompt.ErrCancelled) {
 		return err
 	}
 	var ae *oktaAPIError
@@ -276,12 +277,12 @@ func (o *oktaSession) verify(ctx context.Context, tx *oktaTx) (*oktaTx, error) {
 		}
 	case len(usable) == 1:
 		f = usable[0]
-	case o.j.env.Choose != nil:
+	case o.j.env.CanAsk():
 		labels := make([]string, len(usable))
 		for i, u := range usable {
 			labels[i] = oktaFactorLabel(u)
 		}
-		i, err := o.j.env.Choose(ctx, "Second factor for Okta", labels)
+		i, err := o.j.env.Prompter.Choose(ctx, prompt.Choice{Profile: signon.PromptProfile(o.j.req.Profile), Text: "Second factor for Okta", Options: labels})
 		if err != nil {
 			return nil, err
 		}
@@ -305,7 +306,7 @@ func (o *oktaSession) verify(ctx context.Context, tx *oktaTx) (*oktaTx, error) {
 
 // push sends an Okta Verify push and polls until it is answered.
 func (o *oktaSession) push(ctx context.Context, stateToken, href string) (*oktaTx, error) {
-	if o.j.env.Prompt == nil {
+	if !o.j.env.CanAsk() {
 		// A push wants someone at the phone: not for the shell hook.
 		return nil, &signon.InputNeededError{What: fmt.Sprintf("profile %q: Okta asks to approve a push: run without --non-interactive", o.c.profile)}
 	}

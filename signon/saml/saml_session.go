@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/aws-runas/aws-runas/creds/cache"
+	"github.com/aws-runas/aws-runas/prompt"
 	"github.com/aws-runas/aws-runas/signon"
 )
 
@@ -247,7 +248,7 @@ func (j *job) samlHTTP(ctx context.Context, c *samlConfig) (string, error) {
 	}
 	if err != nil {
 		var in *signon.InputNeededError
-		if hadSession && errors.As(err, &in) {
+		if hadSession && (errors.As(err, &in) || errors.Is(err, prompt.ErrNoOneToAsk)) {
 			// The session has ended: the next run need not try it.
 			if rerr := os.Remove(path); rerr != nil && !os.IsNotExist(rerr) {
 				j.env.Debug("IdP session %s: %v", path, rerr)

@@ -24,8 +24,10 @@ import (
 	"github.com/aws-runas/aws-runas/creds/config"
 	"github.com/aws-runas/aws-runas/internal/credtest"
 	"github.com/aws-runas/aws-runas/internal/idptest"
+	"github.com/aws-runas/aws-runas/internal/prompttest"
 	"github.com/aws-runas/aws-runas/internal/ststest"
 	"github.com/aws-runas/aws-runas/internal/testtool"
+	"github.com/aws-runas/aws-runas/prompt"
 	"github.com/aws-runas/aws-runas/signon/saml"
 )
 
@@ -134,25 +136,23 @@ func (w *samlWorld) provider() *creds.Provider {
 		},
 	}
 	if w.interactive {
-		p.Password = func(ctx context.Context, prompt string) (string, error) {
+		p.Prompter = &prompttest.Answers{PasswordFunc: func(ctx context.Context, q prompt.Password) (string, error) {
 			w.passwords.Add(1)
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			return w.password, nil
-		}
-		p.Prompt = func(ctx context.Context, what string) (string, error) {
+		}, CodeFunc: func(ctx context.Context, q prompt.Code) (string, error) {
 			w.codes.Add(1)
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			return w.code, nil
-		}
-		p.Choose = func(ctx context.Context, prompt string, options []string) (int, error) {
+		}, ChooseFunc: func(ctx context.Context, q prompt.Choice) (int, error) {
 			w.choices.Add(1)
 			w.mu.Lock()
 			defer w.mu.Unlock()
-			w.lastChoices = options
+			w.lastChoices = q.Options
 			return w.choice, nil
-		}
+		}}
 	}
 	return p
 }
