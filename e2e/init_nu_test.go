@@ -219,10 +219,22 @@ func TestInitNu(t *testing.T) {
 	initDo(tm, `print $"p4=($env.AWS_RUNAS_PROFILE? | default unset) key=($env.AWS_ACCESS_KEY_ID? | default unset)"`)
 	tm.waitLine(`p4=unset key=unset`)
 
+	// The binary itself, without the wrapper, from nushell: a subshell, an
+	// interactive nushell with the credentials and the segment, the user's
+	// config kept; exit comes back to this shell, unchanged.
+	initDo(tm, "^aws-runas -o "+MFACode+" admin")
+	initCheckPrompt(t, tm, "^aws-runas admin (a subshell)", "(AWS:admin) e2e$", "(AWS:admin)", 33)
+	initDo(tm, `print $"sub=($env.AWS_RUNAS_PROFILE) key=($env.AWS_ACCESS_KEY_ID) nu=($env.NU_VERSION? | default none) hooks=($env.config.hooks.pre_prompt | length)"`)
+	tm.waitLine(`sub=admin key=ASIA[A-Z0-9]+ nu=[0-9.]+ hooks=2`)
+	initDo(tm, "exit")
+	initCheckPrompt(t, tm, "exit from the subshell", "e2e$", "", 0)
+	initDo(tm, `print $"p5=($env.AWS_RUNAS_PROFILE? | default unset)"`)
+	tm.waitLine(`p5=unset`)
+
 	if s := tm.screen(false); strings.Contains(s, "Enter MFA code") || strings.Contains(s, "aws-runas:") {
 		t.Errorf("the shell asked or complained:\n%s", s)
 	}
-	if g := w.srv.CallCount("GetSessionToken"); g != 1 {
-		t.Errorf("GetSessionToken calls: %d, want 1 (then the cache): %s", g, describe(w.srv.Calls()))
+	if g := w.srv.CallCount("GetSessionToken"); g != 2 {
+		t.Errorf("GetSessionToken calls: %d, want 2 (then the cache, which the test removed once): %s", g, describe(w.srv.Calls()))
 	}
 }
