@@ -5,7 +5,8 @@
 # (or `aws-runas init nu`, which holds this script). The last line, which
 # `aws-runas completion nu` adds, declares the binary with this completer;
 # the init wrapper, when named aws-runas, takes its place (nushell allows
-# one definition of a name in a file). Completes options (with
+# one definition of a name in a file); both name __aws_runas_complete_spans
+# with @complete, so that options are offered too. Completes options (with
 # descriptions), -O formats, profile names (from `aws-runas -l`, honouring a
 # --path FILE already on the line), and the init and completion
 # subcommands; after the profile, the COMMAND gets nushell's own completion.
@@ -123,4 +124,16 @@ def __aws_runas_complete [context: string]: nothing -> any {
         return []
     }
     null
+}
+
+# __aws_runas_complete_spans: the completer nushell calls with the words of
+# the line (@complete on the command, unlike a parameter's completer, sees
+# options too). Nushell does not filter what a command's completer returns:
+# the lists are filtered here, profile names already were.
+def __aws_runas_complete_spans [spans: list<string>]: nothing -> any {
+    let r = (__aws_runas_complete ($spans | str join " "))
+    if $r == null { return null }
+    if ($r | describe) =~ '^record' { return $r.completions }
+    let cur = ($spans | last)
+    $r | where {|c| $c.value | str starts-with $cur }
 }

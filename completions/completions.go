@@ -39,7 +39,10 @@ var nuScript string
 // NuExtern declares the binary to nushell with the completer of nuScript.
 // `aws-runas init nu` writes it only when its wrapper has another name:
 // nushell refuses two definitions of a name in one file.
-const NuExtern = "extern \"aws-runas\" [...args: string@__aws_runas_complete]\n"
+//
+// The completer is the command's (@complete), not the parameter's: nushell
+// asks a parameter's completer for no word that starts with "-".
+const NuExtern = "@complete __aws_runas_complete_spans\nextern \"aws-runas\" [...args: string]\n"
 
 // Shells lists the shells Script knows, canonical names only (Script also
 // takes pwsh for powershell, nushell for nu).

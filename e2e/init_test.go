@@ -114,9 +114,10 @@ func initLastPrompt(tm *tmuxTerm) (plain, colored, screen string) {
 }
 
 // colored matches text drawn in the given SGR color (31 red, 33 yellow):
-// the last color set before text is that one.
+// the last color set before text is that one (tmux may set the
+// background after it).
 func initColored(code int, text string) *regexp.Regexp {
-	return regexp.MustCompile(fmt.Sprintf(`\x1b\[(?:[0-9]+;)*%d(?:;[0-9]+)*m%s`, code, regexp.QuoteMeta(text)))
+	return regexp.MustCompile(fmt.Sprintf(`\x1b\[(?:[0-9]+;)*%d(?:;[0-9]+)*m(?:\x1b\[4[0-9]m)*%s`, code, regexp.QuoteMeta(text)))
 }
 
 // checkPrompt fails unless the current prompt is want (plain text), with

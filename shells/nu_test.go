@@ -775,6 +775,8 @@ show "aws-runas pr"
 show "awsr pr"
 show "aws-runas -O "
 show "aws-runas --ou"
+show "awsr --non"
+show "aws-runas init nu --no"
 show "aws-runas init "
 show "aws-runas -p pr"
 show "aws-runas pr'"
@@ -785,10 +787,7 @@ print $"read-back=(^$nu.current-exe -n -c ('[' + $quoted + '] | to nuon'))"
 		t.Fatalf("nu: %v\n%s", err, stderr)
 	}
 	t.Logf("%s", out)
-	// Options ("aws-runas --ou") are completed by nushell from a command's
-	// signature only, and the wrapper's must stay open (--wrapped): not
-	// checked.
-	for _, want := range []string{"aws-runas pr=", "awsr pr=", "aws-runas -O =", "aws-runas init =", "aws-runas -p pr="} {
+	for _, want := range []string{"aws-runas pr=", "awsr pr=", "aws-runas -O =", "aws-runas --ou=", "awsr --non=", "aws-runas init nu --no=", "aws-runas init =", "aws-runas -p pr="} {
 		line := between(out, want, "\n")
 		switch {
 		case strings.Contains(want, "-O"):
@@ -796,8 +795,16 @@ print $"read-back=(^$nu.current-exe -n -c ('[' + $quoted + '] | to nuon'))"
 				t.Errorf("%s%s: want the formats", want, line)
 			}
 		case strings.Contains(want, "--ou"):
-			if !strings.Contains(line, "--output") {
-				t.Errorf("%s%s: want --output", want, line)
+			if line != `[--output]` {
+				t.Errorf("%s%s: want --output alone", want, line)
+			}
+		case strings.Contains(want, "--non"):
+			if line != `[--non-interactive]` {
+				t.Errorf("%s%s: want --non-interactive alone", want, line)
+			}
+		case strings.Contains(want, "--no="):
+			if !strings.Contains(line, "--no-cmd") || !strings.Contains(line, "--no-refresh") || strings.Contains(line, "--cmd\"") {
+				t.Errorf("%s%s: want init's --no- options", want, line)
 			}
 		case strings.Contains(want, "init"):
 			if !strings.Contains(line, "nu") || strings.Contains(line, "json") {
