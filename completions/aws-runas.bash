@@ -4,10 +4,13 @@
 #
 # or install this file as .../bash-completion/completions/aws-runas.
 #
-# Completes options, -O formats, files for --path, profile names (from
-# `aws-runas -l`, honouring a --path FILE already on the line), the init and
-# completion subcommands, and, after the profile, the COMMAND with its own
-# completion (bash-completion's _command_offset when it is loaded).
+# Completes options, the values of -O, --saml-provider, --web-identity-provider
+# and --prompt, files for --path, profile names (from `aws-runas -l`,
+# honouring a --path FILE already on the line), the subcommands init,
+# completion, doctor [PROFILE] and sso (login, logout, list, config, with
+# profile names after login and logout), and, after the profile, the COMMAND
+# with its own completion (bash-completion's _command_offset when it is
+# loaded).
 #
 # The line is re-read from COMP_LINE rather than COMP_WORDS, so that role ARNs
 # (':') and --opt=value ('=') stay one word and quoted words are seen as the
@@ -144,8 +147,11 @@ __aws_runas_profiles() {
 __aws_runas_value() {
     case $1 in
     -p | --profile) __aws_runas_profiles "$2" ;;
-    -O | --output) __aws_runas_add "$2"bash "$2"zsh "$2"sh "$2"fish "$2"powershell "$2"pwsh "$2"json ;;
+    -O | --output) __aws_runas_add "$2"bash "$2"zsh "$2"sh "$2"fish "$2"powershell "$2"pwsh "$2"nu "$2"nushell "$2"json ;;
     --path) __aws_runas_files "$2" ;;
+    --saml-provider) __aws_runas_add "$2"browser "$2"form "$2"okta ;;
+    --web-identity-provider) __aws_runas_add "$2"browser "$2"device ;;
+    --prompt) __aws_runas_add "$2"auto "$2"terminal "$2"zenity "$2"kdialog "$2"osascript "$2"wincred "$2"ykman ;;
     esac
 }
 
@@ -201,7 +207,16 @@ __aws_runas_main() {
     local __ar_cur='' __ar_pre='' __ar_q='' __ar_path=''
     __aws_runas_lex
 
-    local i j w c n=${#__ar_w[@]} mode=opts expect='' sub='' subpos=0 byopt=0 seen=' '
+    # The options that take a value (as the next word, or after = or, for a
+    # short one, the rest of its word). The tests read these lines.
+    # value-taking options of aws-runas:
+    local valued=' -p --profile -d --duration -a --role-duration -o --otp -M --mfa-serial -X --external-id -O --output --path --saml-url --saml-username --saml-provider --web-identity-url --web-identity-client-id --web-identity-redirect-uri --web-identity-provider --region --destination --prompt '
+    # value-taking options of aws-runas init:
+    local initvalued=' --cmd '
+    # value-taking options of aws-runas sso:
+    local ssovalued=' --sso-session --name-template --region '
+
+    local i j w c n=${#__ar_w[@]} mode=opts expect='' sub='' subpos=0 byopt=0 seen=' ' verb='' optend=0
     for ((i = 1; i < n; i++)); do
         w=${__ar_w[i]}
         if [[ -n $expect ]]; then
@@ -221,22 +236,24 @@ __aws_runas_main() {
                 -?*)
                     case $w in
                     --profile=* | -p?*) byopt=1 ;;
-                    --profile | --duration | --role-duration | --otp | --mfa-serial | --external-id | --output | --path)
-                        expect=$w
-                        [[ $w == --profile ]] && byopt=1
-                        ;;
                     --path=*) __ar_path=${w#--path=} ;;
-                    --*) ;;
+                    --*=*) ;;
+                    --*)
+                        if [[ $valued == *" $w "* ]]; then
+                            expect=$w
+                            [[ $w == --profile ]] && byopt=1
+                        fi
+                        ;;
                     *)
+                        # A cluster such as -rO: the first option taking a
+                        # value takes the rest, or the next word.
                         for ((j = 1; j < ${#w}; j++)); do
                             c=${w:j:1}
-                            case $c in
-                            [pdaoMXO])
+                            if [[ $valued == *" -$c "* ]]; then
                                 [[ $c == p ]] && byopt=1
                                 ((j + 1 == ${#w})) && expect=-$c
                                 break
-                                ;;
-                            esac
+                            fi
                         done
                         ;;
                     esac
@@ -250,7 +267,7 @@ __aws_runas_main() {
                 break
             fi
             case $w in
-            init | completion) mode=sub sub=$w ;;
+            init | completion | doctor | sso) mode=sub sub=$w ;;
             *) mode=profile ;;
             esac
             ;;
@@ -262,9 +279,15 @@ __aws_runas_main() {
             break
             ;;
         sub)
-            if [[ $sub == init && $w == -* ]]; then
+            if [[ $w == -- && $sub != init ]] && ((!optend)); then
+                optend=1
+            elif [[ $w == -* && $sub != completion ]] && ((!optend)); then
                 seen+="${w%%=*} "
-                [[ $w == --cmd ]] && expect=--cmd
+                if [[ $sub == init && $initvalued == *" $w "* ]] || [[ $sub == sso && $ssovalued == *" $w "* ]]; then
+                    expect=$w
+                fi
+            elif [[ $sub == sso && -z $verb ]]; then
+                verb=$w
             else
                 ((++subpos))
             fi
@@ -286,20 +309,56 @@ __aws_runas_main() {
     fi
 
     if [[ $mode == sub ]]; then
-        if [[ $sub == init && ($__ar_cur == -* || $subpos -gt 0) ]]; then
-            local -a flags=()
-            [[ $seen == *' --cmd '* || $seen == *' --no-cmd '* ]] || flags+=(--cmd --no-cmd)
-            [[ $seen == *' --skip-prompt '* || $seen == *' -s '* ]] || flags+=(--skip-prompt)
-            [[ $seen == *' --no-refresh '* ]] || flags+=(--no-refresh)
-            flags+=(--help)
-            __aws_runas_add "${flags[@]}"
-        elif ((subpos == 0)); then
-            if [[ $sub == init ]]; then
-                __aws_runas_add bash zsh sh fish powershell
-            else
-                __aws_runas_add bash zsh fish powershell
-            fi
+        if [[ $__ar_cur == -*=* ]]; then
+            return
         fi
+        if [[ $__ar_cur == -* || ($sub == init && $subpos -gt 0) ]] && ((!optend)); then
+            local -a flags=()
+            case $sub in
+            init)
+                [[ $seen == *' --cmd '* || $seen == *' --no-cmd '* ]] || flags+=(--cmd --no-cmd)
+                [[ $seen == *' --skip-prompt '* || $seen == *' -s '* ]] || flags+=(--skip-prompt)
+                [[ $seen == *' --no-refresh '* ]] || flags+=(--no-refresh)
+                ;;
+            sso)
+                [[ $seen == *' --sso-session '* ]] || flags+=(--sso-session)
+                case $verb in
+                login | '')
+                    [[ $seen == *' --use-device-code '* || $seen == *' --no-browser '* ]] || flags+=(--use-device-code --no-browser)
+                    ;;
+                esac
+                case $verb in
+                config | '')
+                    [[ $seen == *' --name-template '* ]] || flags+=(--name-template)
+                    [[ $seen == *' --region '* ]] || flags+=(--region)
+                    ;;
+                esac
+                ;;
+            completion) return ;;
+            esac
+            flags+=(--help)
+            [[ $sub == doctor ]] && flags+=(-h)
+            __aws_runas_add "${flags[@]}"
+            return
+        fi
+        case $sub in
+        init)
+            ((subpos == 0)) && __aws_runas_add bash zsh sh fish powershell nu
+            ;;
+        completion)
+            ((subpos == 0)) && __aws_runas_add bash zsh fish powershell nu
+            ;;
+        doctor)
+            ((subpos == 0)) && __aws_runas_profiles ''
+            ;;
+        sso)
+            if [[ -z $verb ]]; then
+                __aws_runas_add login logout list config
+            elif [[ ($verb == login || $verb == logout) && $seen != *' --sso-session '* ]] && ((subpos == 0)); then
+                __aws_runas_profiles ''
+            fi
+            ;;
+        esac
         return
     fi
 
@@ -315,21 +374,22 @@ __aws_runas_main() {
             if [[ $__ar_cur != --* ]]; then
                 for ((j = 1; j < ${#__ar_cur}; j++)); do
                     c=${__ar_cur:j:1}
-                    case $c in
-                    [pdaoMXO])
+                    if [[ $valued == *" -$c "* ]]; then
                         if ((j + 1 < ${#__ar_cur})); then
                             __aws_runas_value "-$c" "${__ar_cur:0:j+1}"
                             return
                         fi
                         break
-                        ;;
-                    esac
+                    fi
                 done
             fi
             __aws_runas_add -p --profile -n --no-role -d --duration -a --role-duration \
                 -o --otp -M --mfa-serial -X --external-id -r --refresh -O --output \
                 -s --skip-prompt -u --unset -e --expiration -w --whoami -l --list \
-                --path --non-interactive -v --verbose -V --version -h --help
+                --path --non-interactive -v --verbose -V --version -h --help \
+                --saml-url --saml-username --saml-provider \
+                --web-identity-url --web-identity-client-id --web-identity-redirect-uri --web-identity-provider \
+                --server --console --print-url --region --destination --prompt
             return
             ;;
         esac
@@ -337,7 +397,7 @@ __aws_runas_main() {
     if ((byopt)); then
         __aws_runas_command "$n"
     else
-        __aws_runas_add init completion
+        __aws_runas_add init completion doctor sso
         __aws_runas_profiles ''
     fi
 }

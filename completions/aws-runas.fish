@@ -4,10 +4,12 @@
 #
 # or install this file as ~/.config/fish/completions/aws-runas.fish.
 #
-# Completes options (with descriptions), -O formats, files for --path,
-# profile names (from `aws-runas -l`, honouring a --path FILE already on the
-# line), the init and completion subcommands, and, after the profile, the
-# COMMAND with its own completion (__fish_complete_subcommand).
+# Completes options (with descriptions), the values of -O, --saml-provider,
+# --web-identity-provider and --prompt, files for --path, profile names (from
+# `aws-runas -l`, honouring a --path FILE already on the line), the
+# subcommands init, completion, doctor [PROFILE] and sso (login, logout, list,
+# config, with profile names after login and logout), and, after the
+# profile, the COMMAND with its own completion (__fish_complete_subcommand).
 
 # __aws_runas_profiles PREFIX PATH: print PREFIX+NAME for each profile, read
 # by running the binary with -l (and --path=PATH when PATH is not empty).
@@ -41,26 +43,49 @@ function __aws_runas_value
         case -O --output
             printf "$argv[2]%s\t%s\n" bash 'bash code' zsh 'zsh code' sh 'POSIX sh code' \
                 fish 'fish code' powershell 'PowerShell code' pwsh 'PowerShell code' \
-                json 'credential_process JSON'
+                nu 'nushell code' nushell 'nushell code' json 'credential_process JSON'
+        case --saml-provider
+            printf "$argv[2]%s\t%s\n" browser 'sign in in the browser' form 'the sign-in form, asked here' \
+                okta 'the Okta API'
+        case --web-identity-provider
+            printf "$argv[2]%s\t%s\n" browser 'authorization code with PKCE' device 'device authorization'
+        case --prompt
+            printf "$argv[2]%s\t%s\n" auto 'mfa_process, else the terminal, else a dialog' \
+                terminal 'the controlling terminal' zenity 'a zenity dialog' kdialog 'a kdialog dialog' \
+                osascript 'a macOS dialog' wincred 'a Windows dialog' ykman 'a YubiKey OATH code'
     end
 end
 
 # __aws_runas_parse: read the command line and print what the word under the
-# cursor is, one field per line: ACTION, ARG, PREFIX, PATH, then the init
-# flags already given.
+# cursor is, one field per line: ACTION, ARG, PREFIX, PATH, and for sub:
+# whether a -- ended its options, the sso verb, the flags already given.
 #   cmd INDEX       the COMMAND, starting at token INDEX (past the end: the
 #                   word under the cursor)
 #   value OPTION    the value of OPTION (with PREFIX, e.g. --profile=)
-#   sub NAME        an argument of init or completion (PREFIX: how many
-#                   positional arguments precede it)
+#   sub NAME        an argument of init, completion, doctor or sso (PREFIX:
+#                   how many positional arguments precede it, after the
+#                   verb of sso)
 #   options         an option
 #   first           the first positional argument
 function __aws_runas_parse
     set -l tokens (commandline -opc)
     set -l cur (commandline -ct)
+    set -l valued
+    set -l initvalued
+    set -l ssovalued
+    # The options that take a value (as the next word, or after = or, for a
+    # short one, the rest of its word). The tests read these lines.
+    # value-taking options of aws-runas:
+    set valued -p --profile -d --duration -a --role-duration -o --otp -M --mfa-serial -X --external-id -O --output --path --saml-url --saml-username --saml-provider --web-identity-url --web-identity-client-id --web-identity-redirect-uri --web-identity-provider --region --destination --prompt
+    # value-taking options of aws-runas init:
+    set initvalued --cmd
+    # value-taking options of aws-runas sso:
+    set ssovalued --sso-session --name-template --region
     set -l mode opts
     set -l expect
     set -l sub
+    set -l verb
+    set -l optend 0
     set -l subpos 0
     set -l byopt 0
     set -l cfg
@@ -90,19 +115,25 @@ function __aws_runas_parse
                             switch $w
                                 case '--profile=*' '-p?*'
                                     set byopt 1
-                                case --profile --duration --role-duration --otp --mfa-serial --external-id --output --path
-                                    set expect $w
-                                    test $w = --profile; and set byopt 1
                                 case '--path=*'
                                     set cfg (string replace -- --path= '' $w)
+                                case '--*=*'
                                 case '--*'
+                                    if contains -- $w $valued
+                                        set expect $w
+                                        test $w = --profile; and set byopt 1
+                                    end
                                 case '*'
                                     # A cluster such as -rO: the first option taking a
                                     # value takes the rest, or the next word.
-                                    set -l m (string match -r -- '^-[^pdaoMXO]*([pdaoMXO])(.*)$' $w)
-                                    if set -q m[2]
-                                        test $m[2] = p; and set byopt 1
-                                        test -z "$m[3]"; and set expect -$m[2]
+                                    set -l j 2
+                                    for c in (string split '' -- (string sub -s 2 -- $w))
+                                        if contains -- -$c $valued
+                                            test $c = p; and set byopt 1
+                                            test $j -eq (string length -- $w); and set expect -$c
+                                            break
+                                        end
+                                        set j (math $j + 1)
                                     end
                             end
                     end
@@ -114,7 +145,7 @@ function __aws_runas_parse
                         break
                     end
                     switch $w
-                        case init completion
+                        case init completion doctor sso
                             set mode sub
                             set sub $w
                         case '*'
@@ -130,9 +161,19 @@ function __aws_runas_parse
                 set mode cmd
                 break
             case sub
-                if test $sub = init; and string match -q -- '-*' $w
+                if test "$w" = --; and test $sub != init; and test $optend = 0
+                    set optend 1
+                else if string match -q -- '-*' $w; and test $sub != completion; and test $optend = 0
                     set -a seen (string replace -r -- '=.*' '' $w)
-                    test $w = --cmd; and set expect --cmd
+                    if begin
+                            test $sub = init; and contains -- $w $initvalued
+                        end; or begin
+                            test $sub = sso; and contains -- $w $ssovalued
+                        end
+                        set expect $w
+                    end
+                else if test $sub = sso; and test -z "$verb"
+                    set verb $w
                 else
                     set subpos (math $subpos + 1)
                 end
@@ -153,7 +194,7 @@ function __aws_runas_parse
         return
     end
     if test $mode = sub
-        printf '%s\n' sub $sub $subpos "$cfg" $seen
+        printf '%s\n' sub $sub $subpos "$cfg" $optend "$verb" $seen
         return
     end
     # The word under the cursor is an option or the first positional argument.
@@ -163,14 +204,23 @@ function __aws_runas_parse
                 set -l opt (string replace -r -- '=.*' '' $cur)
                 printf '%s\n' value $opt $opt= "$cfg"
                 return
+            case '--*'
             case '-*'
-                set -l m (string match -r -- '^(-[^-pdaoMXO]*([pdaoMXO])).' $cur)
-                if set -q m[2]
-                    printf '%s\n' value -$m[3] $m[2] "$cfg"
-                    return
+                set -l j 2
+                for c in (string split '' -- (string sub -s 2 -- $cur))
+                    if contains -- -$c $valued
+                        if test $j -lt (string length -- $cur)
+                            printf '%s\n' value -$c (string sub -l $j -- $cur) "$cfg"
+                            return
+                        end
+                        break
+                    end
+                    set j (math $j + 1)
                 end
-                printf '%s\n' options '' '' "$cfg"
-                return
+        end
+        if string match -q -- '-*' $cur
+            printf '%s\n' options '' '' "$cfg"
+            return
         end
     end
     if test $byopt = 1
@@ -200,24 +250,54 @@ function __aws_runas_complete
         case value
             __aws_runas_value $st[2] $st[3] $st[4]
         case sub
-            set -l seen $st[5..-1]
-            if test $st[2] = init; and begin
-                    string match -q -- '-*' $cur; or test $st[3] -gt 0
+            set -l sub $st[2]
+            set -l verb $st[6]
+            set -l seen $st[7..-1]
+            string match -q -- '-*=*' $cur; and return
+            if test $st[5] = 0; and string match -q -- '-*' $cur; or begin
+                    test $sub = init; and test $st[3] -gt 0
                 end
-                if not contains -- --cmd $seen; and not contains -- --no-cmd $seen
-                    printf '%s\t%s\n' --cmd 'name the wrapper function' --no-cmd 'define no wrapper function'
+                switch $sub
+                    case init
+                        if not contains -- --cmd $seen; and not contains -- --no-cmd $seen
+                            printf '%s\t%s\n' --cmd 'name the wrapper function' --no-cmd 'define no wrapper function'
+                        end
+                        if not contains -- --skip-prompt $seen; and not contains -- -s $seen
+                            printf '%s\t%s\n' --skip-prompt 'leave the prompt alone'
+                        end
+                        contains -- --no-refresh $seen; or printf '%s\t%s\n' --no-refresh 'no refresh hook'
+                    case sso
+                        contains -- --sso-session $seen; or printf '%s\t%s\n' --sso-session 'the sso-session of the config file'
+                        if contains -- "$verb" login ''; and not contains -- --use-device-code $seen; and not contains -- --no-browser $seen
+                            printf '%s\t%s\n' --use-device-code 'login: a URL and a code to open anywhere' --no-browser 'login: open no browser'
+                        end
+                        if contains -- "$verb" config ''
+                            contains -- --name-template $seen; or printf '%s\t%s\n' --name-template 'config: template of the profile names'
+                            contains -- --region $seen; or printf '%s\t%s\n' --region "config: the profiles' region"
+                        end
+                    case doctor
+                        printf '%s\t%s\n' -h 'show help'
+                    case completion
+                        return
                 end
-                if not contains -- --skip-prompt $seen; and not contains -- -s $seen
-                    printf '%s\t%s\n' --skip-prompt 'leave the prompt alone'
-                end
-                contains -- --no-refresh $seen; or printf '%s\t%s\n' --no-refresh 'no refresh hook'
                 printf '%s\t%s\n' --help 'show help'
-            else if test $st[3] -eq 0
-                if test $st[2] = init
-                    printf '%s\n' bash zsh sh fish powershell
-                else
-                    printf '%s\n' bash zsh fish powershell
-                end
+                return
+            end
+            switch $sub
+                case init
+                    test $st[3] -eq 0; and printf '%s\n' bash zsh sh fish powershell nu
+                case completion
+                    test $st[3] -eq 0; and printf '%s\n' bash zsh fish powershell nu
+                case doctor
+                    test $st[3] -eq 0; and __aws_runas_profiles '' $st[4]
+                case sso
+                    if test -z "$verb"
+                        printf '%s\t%s\n' login 'sign in to IAM Identity Center' \
+                            logout 'sign out, drop the tokens and role credentials' \
+                            list 'the accounts and roles you may use' config 'profile sections for them'
+                    else if contains -- $verb login logout; and test $st[3] -eq 0; and not contains -- --sso-session $seen
+                        __aws_runas_profiles '' $st[4]
+                    end
             end
         case options
             printf '%s\t%s\n' \
@@ -238,9 +318,19 @@ function __aws_runas_complete
                 --path 'AWS config file to read' --non-interactive 'never ask anything' \
                 -v 'debug log on stderr' --verbose 'debug log on stderr' \
                 -V 'print the version' --version 'print the version' \
-                -h 'show help' --help 'show help'
+                -h 'show help' --help 'show help' \
+                --saml-url 'SAML sign-in URL' --saml-username 'SAML user name' \
+                --saml-provider 'SAML: browser, form or okta' \
+                --web-identity-url 'OIDC issuer URL' --web-identity-client-id 'OIDC client ID' \
+                --web-identity-redirect-uri 'OIDC loopback redirect URI' \
+                --web-identity-provider 'OIDC: browser or device' \
+                --server 'serve the credentials from a local endpoint' \
+                --console 'sign in to the AWS console' --print-url '--console: print the sign-in URL' \
+                --region "--console: the console's region" --destination '--console: the page to open' \
+                --prompt 'how to ask for MFA codes and passwords'
         case first
-            printf '%s\t%s\n' init 'print shell integration code' completion 'print the completion script'
+            printf '%s\t%s\n' init 'print shell integration code' completion 'print the completion script' \
+                doctor 'check the set-up' sso 'IAM Identity Center login, logout, list, config'
             __aws_runas_profiles '' $st[4]
     end
 end

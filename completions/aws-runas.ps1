@@ -2,10 +2,12 @@
 #
 #   aws-runas completion powershell | Out-String | Invoke-Expression
 #
-# Completes options (with tooltips), -O formats, profile names (from
-# `aws-runas -l`, honouring a --path FILE already on the line), the init and
-# completion subcommands and their shells and flags. Where it offers nothing
-# (--path, the COMMAND), PowerShell completes file names.
+# Completes options (with tooltips), the values of -O, --saml-provider,
+# --web-identity-provider and --prompt, profile names (from `aws-runas -l`,
+# honouring a --path FILE already on the line), the subcommands init and
+# completion (their shells and flags), doctor [PROFILE] and sso (login,
+# logout, list, config, with profile names after login and logout). Where it
+# offers nothing (--path, the COMMAND), PowerShell completes file names.
 #
 # This file is ASCII only: Windows PowerShell 5.1 reads native output in the
 # console code page.
@@ -96,14 +98,34 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
         } elseif ($option -ceq '-O' -or $option -ceq '--output') {
             $tips = @{
                 'bash' = 'bash code'; 'zsh' = 'zsh code'; 'sh' = 'POSIX sh code'; 'fish' = 'fish code'
-                'powershell' = 'PowerShell code'; 'pwsh' = 'PowerShell code'; 'json' = 'credential_process JSON'
+                'powershell' = 'PowerShell code'; 'pwsh' = 'PowerShell code'; 'nu' = 'nushell code'; 'nushell' = 'nushell code'
+                'json' = 'credential_process JSON'
             }
-            Get-AwsRunasMatches $prefix @('bash', 'zsh', 'sh', 'fish', 'powershell', 'pwsh', 'json') 'ParameterValue' $tips
+            Get-AwsRunasMatches $prefix @('bash', 'zsh', 'sh', 'fish', 'powershell', 'pwsh', 'nu', 'nushell', 'json') 'ParameterValue' $tips
+        } elseif ($option -ceq '--saml-provider') {
+            $tips = @{ 'browser' = 'sign in in the browser'; 'form' = 'the sign-in form, asked here'; 'okta' = 'the Okta API' }
+            Get-AwsRunasMatches $prefix @('browser', 'form', 'okta') 'ParameterValue' $tips
+        } elseif ($option -ceq '--web-identity-provider') {
+            $tips = @{ 'browser' = 'authorization code with PKCE'; 'device' = 'device authorization' }
+            Get-AwsRunasMatches $prefix @('browser', 'device') 'ParameterValue' $tips
+        } elseif ($option -ceq '--prompt') {
+            $tips = @{
+                'auto' = 'mfa_process, else the terminal, else a dialog'; 'terminal' = 'the controlling terminal'
+                'zenity' = 'a zenity dialog'; 'kdialog' = 'a kdialog dialog'; 'osascript' = 'a macOS dialog'
+                'wincred' = 'a Windows dialog'; 'ykman' = 'a YubiKey OATH code'
+            }
+            Get-AwsRunasMatches $prefix @('auto', 'terminal', 'zenity', 'kdialog', 'osascript', 'wincred', 'ykman') 'ParameterValue' $tips
         }
     }
 
-    $valueShort = 'pdaoMXO'
-    $valueLong = @('--profile', '--duration', '--role-duration', '--otp', '--mfa-serial', '--external-id', '--output', '--path')
+    # The options that take a value (as the next word, or after = or, for a
+    # short one, the rest of its word). The tests read these lines.
+    # value-taking options of aws-runas:
+    $valued = @('-p', '--profile', '-d', '--duration', '-a', '--role-duration', '-o', '--otp', '-M', '--mfa-serial', '-X', '--external-id', '-O', '--output', '--path', '--saml-url', '--saml-username', '--saml-provider', '--web-identity-url', '--web-identity-client-id', '--web-identity-redirect-uri', '--web-identity-provider', '--region', '--destination', '--prompt')
+    # value-taking options of aws-runas init:
+    $initValued = @('--cmd')
+    # value-taking options of aws-runas sso:
+    $ssoValued = @('--sso-session', '--name-template', '--region')
 
     # The words before the cursor, and the word under it.
     $words = @()
@@ -131,6 +153,8 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
     $byopt = $false
     $awsRunasPath = $null
     $seen = @()
+    $verb = $null
+    $optEnd = $false
     foreach ($w in $words) {
         if ($expect) {
             if ($expect -ceq '--path') { $awsRunasPath = $w }
@@ -147,7 +171,7 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
                 if ($w.Length -gt 1 -and $w.StartsWith('-', [System.StringComparison]::Ordinal)) {
                     if ($w.StartsWith('--profile=', [System.StringComparison]::Ordinal) -or ($w.Length -gt 2 -and $w.StartsWith('-p', [System.StringComparison]::Ordinal))) {
                         $byopt = $true
-                    } elseif ($valueLong -ccontains $w) {
+                    } elseif ($w.StartsWith('--', [System.StringComparison]::Ordinal) -and $valued -ccontains $w) {
                         $expect = $w
                         if ($w -ceq '--profile') { $byopt = $true }
                     } elseif ($w.StartsWith('--path=', [System.StringComparison]::Ordinal)) {
@@ -157,7 +181,7 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
                         # value takes the rest, or the next word.
                         for ($j = 1; $j -lt $w.Length; $j++) {
                             $c = [string]$w[$j]
-                            if ($valueShort.Contains($c)) {
+                            if ($valued -ccontains ('-' + $c)) {
                                 if ($c -ceq 'p') { $byopt = $true }
                                 if ($j -eq $w.Length - 1) { $expect = '-' + $c }
                                 break
@@ -168,7 +192,7 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
                 }
             }
             # The first positional argument: after it comes the COMMAND.
-            if ($w -ceq 'init' -or $w -ceq 'completion') {
+            if ($w -ceq 'init' -or $w -ceq 'completion' -or $w -ceq 'doctor' -or $w -ceq 'sso') {
                 if (-not $byopt) {
                     $mode = 'sub'; $sub = $w
                     continue
@@ -177,37 +201,71 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
             $mode = 'cmd'
             break
         } elseif ($mode -eq 'sub') {
-            if ($sub -ceq 'init' -and $w.StartsWith('-', [System.StringComparison]::Ordinal)) {
+            if ($w -ceq '--' -and $sub -cne 'init' -and -not $optEnd) {
+                $optEnd = $true
+            } elseif ($w.StartsWith('-', [System.StringComparison]::Ordinal) -and $sub -cne 'completion' -and -not $optEnd) {
                 $seen += ($w -split '=', 2)[0]
-                if ($w -ceq '--cmd') { $expect = '--cmd' }
+                if (($sub -ceq 'init' -and $initValued -ccontains $w) -or ($sub -ceq 'sso' -and $ssoValued -ccontains $w)) { $expect = $w }
+            } elseif ($sub -ceq 'sso' -and -not $verb) {
+                $verb = $w
             } else {
                 $subpos++
             }
         }
     }
 
-    if ($mode -eq 'cmd' -or $expect -ceq '--path' -or $expect -ceq '--cmd') { return }
+    if ($mode -eq 'cmd' -or $expect -ceq '--path') { return }
     if ($expect) {
         Get-AwsRunasValue $expect ''
         return
     }
 
     if ($mode -eq 'sub') {
-        if ($sub -ceq 'init' -and ($cur.StartsWith('-', [System.StringComparison]::Ordinal) -or $subpos -gt 0)) {
+        if ($cur.StartsWith('-', [System.StringComparison]::Ordinal) -and $cur.Contains('=')) { return }
+        if (-not $optEnd -and ($cur.StartsWith('-', [System.StringComparison]::Ordinal) -or ($sub -ceq 'init' -and $subpos -gt 0))) {
+            if ($sub -ceq 'completion') { return }
             $flags = @()
             $tips = @{
                 '--cmd' = 'name the wrapper function'; '--no-cmd' = 'define no wrapper function'
-                '--skip-prompt' = 'leave the prompt alone'; '--no-refresh' = 'no refresh hook'; '--help' = 'show help'
+                '--skip-prompt' = 'leave the prompt alone'; '--no-refresh' = 'no refresh hook'; '--help' = 'show help'; '-h' = 'show help'
+                '--sso-session' = 'the sso-session of the config file'; '--use-device-code' = 'login: a URL and a code to open anywhere'
+                '--no-browser' = 'login: open no browser'; '--name-template' = 'config: template of the profile names'
+                '--region' = "config: the profiles' region"
             }
-            if (-not ($seen -ccontains '--cmd' -or $seen -ccontains '--no-cmd')) { $flags += '--cmd', '--no-cmd' }
-            if (-not ($seen -ccontains '--skip-prompt' -or $seen -ccontains '-s')) { $flags += '--skip-prompt' }
-            if (-not ($seen -ccontains '--no-refresh')) { $flags += '--no-refresh' }
+            if ($sub -ceq 'init') {
+                if (-not ($seen -ccontains '--cmd' -or $seen -ccontains '--no-cmd')) { $flags += '--cmd', '--no-cmd' }
+                if (-not ($seen -ccontains '--skip-prompt' -or $seen -ccontains '-s')) { $flags += '--skip-prompt' }
+                if (-not ($seen -ccontains '--no-refresh')) { $flags += '--no-refresh' }
+            } elseif ($sub -ceq 'sso') {
+                if (-not ($seen -ccontains '--sso-session')) { $flags += '--sso-session' }
+                if ((-not $verb -or $verb -ceq 'login') -and -not ($seen -ccontains '--use-device-code' -or $seen -ccontains '--no-browser')) {
+                    $flags += '--use-device-code', '--no-browser'
+                }
+                if (-not $verb -or $verb -ceq 'config') {
+                    if (-not ($seen -ccontains '--name-template')) { $flags += '--name-template' }
+                    if (-not ($seen -ccontains '--region')) { $flags += '--region' }
+                }
+            } elseif ($sub -ceq 'doctor') {
+                $flags += '-h'
+            }
             $flags += '--help'
             Get-AwsRunasMatches '' $flags 'ParameterName' $tips
-        } elseif ($subpos -eq 0) {
-            $shells = @('bash', 'zsh', 'fish', 'powershell')
-            if ($sub -ceq 'init') { $shells = @('bash', 'zsh', 'sh', 'fish', 'powershell') }
-            Get-AwsRunasMatches '' $shells 'ParameterValue' $null
+        } elseif ($sub -ceq 'init' -or $sub -ceq 'completion') {
+            if ($subpos -eq 0) {
+                $shells = @('bash', 'zsh', 'fish', 'powershell', 'nu')
+                if ($sub -ceq 'init') { $shells = @('bash', 'zsh', 'sh', 'fish', 'powershell', 'nu') }
+                Get-AwsRunasMatches '' $shells 'ParameterValue' $null
+            }
+        } elseif ($sub -ceq 'doctor') {
+            if ($subpos -eq 0) { Get-AwsRunasProfiles '' }
+        } elseif (-not $verb) {
+            $tips = @{
+                'login' = 'sign in to IAM Identity Center'; 'logout' = 'sign out, drop the tokens and role credentials'
+                'list' = 'the accounts and roles you may use'; 'config' = 'profile sections for them'
+            }
+            Get-AwsRunasMatches '' @('login', 'logout', 'list', 'config') 'ParameterValue' $tips
+        } elseif (($verb -ceq 'login' -or $verb -ceq 'logout') -and $subpos -eq 0 -and -not ($seen -ccontains '--sso-session')) {
+            Get-AwsRunasProfiles ''
         }
         return
     }
@@ -223,7 +281,7 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
             if (-not $cur.StartsWith('--', [System.StringComparison]::Ordinal)) {
                 for ($j = 1; $j -lt $cur.Length; $j++) {
                     $c = [string]$cur[$j]
-                    if ($valueShort.Contains($c)) {
+                    if ($valued -ccontains ('-' + $c)) {
                         if ($j -lt $cur.Length - 1) {
                             Get-AwsRunasValue ('-' + $c) $cur.Substring(0, $j + 1)
                             return
@@ -251,7 +309,20 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
                 @('', '--non-interactive', 'never ask anything'),
                 @('-v', '--verbose', 'debug log on stderr'),
                 @('-V', '--version', 'print the version'),
-                @('-h', '--help', 'show help')
+                @('-h', '--help', 'show help'),
+                @('', '--saml-url', 'SAML sign-in URL'),
+                @('', '--saml-username', 'SAML user name'),
+                @('', '--saml-provider', 'SAML: browser, form or okta'),
+                @('', '--web-identity-url', 'OIDC issuer URL'),
+                @('', '--web-identity-client-id', 'OIDC client ID'),
+                @('', '--web-identity-redirect-uri', 'OIDC loopback redirect URI'),
+                @('', '--web-identity-provider', 'OIDC: browser or device'),
+                @('', '--server', 'serve the credentials from a local endpoint'),
+                @('', '--console', 'sign in to the AWS console'),
+                @('', '--print-url', '--console: print the sign-in URL'),
+                @('', '--region', "--console: the console's region"),
+                @('', '--destination', '--console: the page to open'),
+                @('', '--prompt', 'how to ask for MFA codes and passwords')
             )
             foreach ($o in $options) {
                 foreach ($name in @($o[0], $o[1])) {
@@ -265,7 +336,10 @@ Register-ArgumentCompleter -Native -CommandName 'aws-runas' -ScriptBlock {
     }
     if ($byopt) { return }
 
-    $tips = @{ 'init' = 'print shell integration code'; 'completion' = 'print the completion script' }
-    Get-AwsRunasMatches '' @('init', 'completion') 'ParameterValue' $tips
+    $tips = @{
+        'init' = 'print shell integration code'; 'completion' = 'print the completion script'
+        'doctor' = 'check the set-up'; 'sso' = 'IAM Identity Center login, logout, list, config'
+    }
+    Get-AwsRunasMatches '' @('init', 'completion', 'doctor', 'sso') 'ParameterValue' $tips
     Get-AwsRunasProfiles ''
 }

@@ -2,13 +2,22 @@
 // shell, bundled into the binary for `aws-runas completion SHELL` and for the
 // init code of `aws-runas init SHELL`.
 //
-// Each script completes options, -O formats, files for --path, profile names
-// (by running the binary the user typed with -l, or `aws-runas -l` when that
-// word is a shell function such as the init wrapper), the init and completion
-// subcommands, and the COMMAND after the profile (or after -p NAME, or after
-// PROFILE --), handing it to that command's own completion. A lone `--` before
-// the profile only ends the options: the next word is still the profile, as
-// the parser in main.go reads it. A wrapper under another name
+// Each script completes options, the values of -O, --saml-provider,
+// --web-identity-provider and --prompt, files for --path, profile names (by
+// running the binary the user typed with -l, or `aws-runas -l` when that word
+// is a shell function such as the init wrapper), the subcommands init,
+// completion, doctor [PROFILE] and sso (login, logout, list, config; profile
+// names after login and logout), and the COMMAND after the profile (or after
+// -p NAME, or after PROFILE --), handing it to that command's own completion.
+// A lone `--` before the profile only ends the options: the next word is
+// still the profile, as the parser in main.go reads it.
+//
+// Which options take a value decides where the profile and the COMMAND
+// start, so each script keeps them on one line, after the comment
+// "value-taking options of aws-runas:" (and "... aws-runas init:", "...
+// aws-runas sso:" for those subcommands), and its parser reads that list.
+// The root package's test holds these lines and the offered options to
+// main.go's option structs. A wrapper under another name
 // reuses them: bash `complete -F _aws_runas NAME`, zsh `compdef _aws_runas
 // NAME`, fish `complete -c NAME -w aws-runas`. When the binary is not on PATH
 // as aws-runas, a shell variable __aws_runas_bin (PowerShell:

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -26,9 +27,89 @@ var allOptions = []string{
 	"-O", "--output", "-s", "--skip-prompt", "-u", "--unset", "-e", "--expiration",
 	"-w", "--whoami", "-l", "--list", "--path", "--non-interactive", "-v", "--verbose",
 	"-V", "--version", "-h", "--help",
+	"--saml-url", "--saml-username", "--saml-provider",
+	"--web-identity-url", "--web-identity-client-id", "--web-identity-redirect-uri", "--web-identity-provider",
+	"--server", "--console", "--print-url", "--region", "--destination", "--prompt",
 }
 
-var formats = []string{"bash", "zsh", "sh", "fish", "powershell", "pwsh", "json"}
+// valuedOptions are the options of allOptions that take a value; initValued
+// and ssoValued, those of init and sso.
+var (
+	valuedOptions = []string{
+		"-p", "--profile", "-d", "--duration", "-a", "--role-duration", "-o", "--otp",
+		"-M", "--mfa-serial", "-X", "--external-id", "-O", "--output", "--path",
+		"--saml-url", "--saml-username", "--saml-provider", "--web-identity-url",
+		"--web-identity-client-id", "--web-identity-redirect-uri", "--web-identity-provider",
+		"--region", "--destination", "--prompt",
+	}
+	initValued = []string{"--cmd"}
+	ssoValued  = []string{"--sso-session", "--name-template", "--region"}
+)
+
+var (
+	formats        = []string{"bash", "zsh", "sh", "fish", "powershell", "pwsh", "nu", "nushell", "json"}
+	samlProviders  = []string{"browser", "form", "okta"}
+	oidcProviders  = []string{"browser", "device"}
+	promptDrivers  = []string{"auto", "terminal", "zenity", "kdialog", "osascript", "wincred", "ykman"}
+	initShells     = []string{"bash", "zsh", "sh", "fish", "powershell", "nu"}
+	completeShells = []string{"bash", "zsh", "fish", "powershell", "nu"}
+	ssoVerbs       = []string{"login", "logout", "list", "config"}
+)
+
+// markedOptions reads the options a script lists on the line after its
+// comment "value-taking options of aws-runas[ SUB]:", the list its parser
+// uses to know which option takes the next word. The root package's test
+// holds these lists to main.go's options.
+func markedOptions(t *testing.T, script, sub string) []string {
+	t.Helper()
+	marker := "value-taking options of aws-runas"
+	if sub != "" {
+		marker += " " + sub
+	}
+	marker += ":"
+	lines := strings.Split(script, "\n")
+	var found []string
+	n := 0
+	for i, l := range lines {
+		if !strings.HasSuffix(l, marker) || !strings.Contains(l, "#") || i+1 == len(lines) {
+			continue
+		}
+		n++
+		for _, f := range strings.FieldsFunc(lines[i+1], func(r rune) bool { return strings.ContainsRune(" \t'\"(),[]@=", r) }) {
+			if strings.HasPrefix(f, "-") && len(f) > 1 {
+				found = append(found, f)
+			}
+		}
+	}
+	if n != 1 || len(found) == 0 {
+		t.Fatalf("want one line of options after %q, found %d (%q)", marker, n, found)
+	}
+	return found
+}
+
+// optionCase is a line that ends in a profile after options: one per
+// option, given with a value when the script lists it as taking one. All
+// must complete the profile prod; a list that forgot an option taking a
+// value would take the profile for the value, one that wrongly held an
+// option would take the profile for the COMMAND.
+type optionCase struct{ opt, line string }
+
+func optionCases() []optionCase {
+	var cs []optionCase
+	for _, o := range allOptions {
+		switch {
+		case o == "-p" || o == "--profile":
+			// Its value is the profile: what follows is the COMMAND.
+		case o == "--path":
+			// Its value changes the profiles: a case of its own.
+		case slices.Contains(valuedOptions, o):
+			cs = append(cs, optionCase{o, "aws-runas " + o + " x pr"})
+		default:
+			cs = append(cs, optionCase{o, "aws-runas " + o + " pr"})
+		}
+	}
+	return cs
+}
 
 // shq quotes s for sh, bash, zsh and fish alike when s holds no backslash.
 func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
@@ -254,6 +335,22 @@ func TestScript(t *testing.T) {
 			t.Error("a script holds a carriage return")
 		}
 	}
+	for _, sh := range Shells() {
+		s, _ := Script(sh)
+		for _, l := range []struct {
+			sub  string
+			want []string
+		}{{"", valuedOptions}, {"init", initValued}, {"sso", ssoValued}} {
+			if got := markedOptions(t, s, l.sub); !reflect.DeepEqual(sorted(got), sorted(l.want)) {
+				t.Errorf("%s: value-taking options of %s:\n got  %q\n want %q", sh, strings.TrimSpace("aws-runas "+l.sub), sorted(got), sorted(l.want))
+			}
+		}
+	}
+	for _, o := range valuedOptions {
+		if !slices.Contains(allOptions, o) {
+			t.Errorf("value-taking %s is not in allOptions", o)
+		}
+	}
 }
 
 func TestBashSyntax(t *testing.T) {
@@ -348,6 +445,28 @@ func TestBash(t *testing.T) {
 		{line: "aws-runas() { echo fn >> " + shq(f.log) + "; }; awsr() { :; }; complete -F _aws_runas awsr"},
 		{"function", "aws-runas p", []string{"aws-runas", "p"}},
 		{"wrapper", "awsr my", []string{"awsr", "my"}},
+		{"new long options", "aws-runas --reg", []string{"aws-runas", "--reg"}},
+		{"--saml-provider", "aws-runas --saml-provider ", []string{"aws-runas", "--saml-provider", ""}},
+		{"--web-identity-provider=d", "aws-runas --web-identity-provider=d", []string{"aws-runas", "--web-identity-provider", "=", "d"}},
+		{"--prompt", "aws-runas -r --prompt ", []string{"aws-runas", "-r", "--prompt", ""}},
+		{"--region value", "aws-runas --region ", []string{"aws-runas", "--region", ""}},
+		{"doctor", "aws-runas doctor ", []string{"aws-runas", "doctor", ""}},
+		{"doctor --path", "aws-runas --path " + cfg + " doctor fr", []string{"aws-runas", "--path", cfg, "doctor", "fr"}},
+		{"doctor after profile", "aws-runas doctor prod ", []string{"aws-runas", "doctor", "prod", ""}},
+		{"doctor -", "aws-runas doctor -", []string{"aws-runas", "doctor", "-"}},
+		{"sso", "aws-runas sso ", []string{"aws-runas", "sso", ""}},
+		{"sso after option", "aws-runas sso --sso-session x l", []string{"aws-runas", "sso", "--sso-session", "x", "l"}},
+		{"sso login", "aws-runas sso login ", []string{"aws-runas", "sso", "login", ""}},
+		{"sso logout", "aws-runas sso logout my", []string{"aws-runas", "sso", "logout", "my"}},
+		{"sso login -", "aws-runas sso login --no-browser -", []string{"aws-runas", "sso", "login", "--no-browser", "-"}},
+		{"sso login session", "aws-runas sso login --sso-session x ", []string{"aws-runas", "sso", "login", "--sso-session", "x", ""}},
+		{"sso config -", "aws-runas sso config -", []string{"aws-runas", "sso", "config", "-"}},
+		{"sso list", "aws-runas sso list ", []string{"aws-runas", "sso", "list", ""}},
+		{"sso -", "aws-runas sso -", []string{"aws-runas", "sso", "-"}},
+		{"sso --region value", "aws-runas sso config --region ", []string{"aws-runas", "sso", "config", "--region", ""}},
+	}
+	for _, c := range optionCases() {
+		cases = append(cases, bashCase{c.line, c.line, strings.Fields(c.line)})
 	}
 	// set -u and nocasematch must not disturb the completion.
 	out := f.run(t, bash, "--noprofile", "--norc", "-c",
@@ -358,8 +477,8 @@ func TestBash(t *testing.T) {
 	}
 
 	expectSet(t, got, "options", allOptions...)
-	expectSet(t, got, "long options", "--profile", "--path")
-	expectSet(t, got, "first positional", "init", "completion", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
+	expectSet(t, got, "long options", "--profile", "--path", "--print-url", "--prompt")
+	expectSet(t, got, "first positional", "init", "completion", "doctor", "sso", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
 	expectSet(t, got, "profile with space", `my\ profile`)
 	expectSet(t, got, "profile with quote", `it\'s`)
 	expectSet(t, got, "in single quotes", "my profile")
@@ -375,20 +494,42 @@ func TestBash(t *testing.T) {
 	expectSet(t, got, "--path then profile", "frompath-a", `frompath\ b`)
 	expectSet(t, got, "--path file", "compopt: -o filenames", f.cfgDir+"/config")
 	expectSet(t, got, "--path=file", "compopt: -o filenames", f.cfgDir+"/config")
-	expectSet(t, got, "init", "bash", "zsh", "sh", "fish", "powershell")
+	expectSet(t, got, "init", initShells...)
 	expectSet(t, got, "init flags", "--cmd", "--no-cmd", "--skip-prompt", "--no-refresh", "--help")
 	expectSet(t, got, "init flags left", "--skip-prompt", "--no-refresh", "--help")
 	expectSet(t, got, "init --cmd value")
-	expectSet(t, got, "completion", "bash", "zsh", "fish", "powershell")
+	expectSet(t, got, "completion", completeShells...)
 	expectSet(t, got, "command after profile", "zz-tool")
 	expectSet(t, got, "command after -p", "zz-tool")
 	expectSet(t, got, "command after profile --", "zz-tool")
 	expectSet(t, got, "profile after --", "prod")
 	expectSet(t, got, "no options after --")
 	expectSet(t, got, "command args default", "compopt: -o default")
-	expectSet(t, got, "by path", "default")
+	expectSet(t, got, "by path", "default", "doctor")
 	expectSet(t, got, "function", "prod")
 	expectSet(t, got, "wrapper", `my\ profile`)
+	expectSet(t, got, "new long options", "--region")
+	expectSet(t, got, "--saml-provider", samlProviders...)
+	expectSet(t, got, "--web-identity-provider=d", "device")
+	expectSet(t, got, "--prompt", promptDrivers...)
+	expectSet(t, got, "--region value")
+	expectSet(t, got, "doctor", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
+	expectSet(t, got, "doctor --path", "frompath-a", `frompath\ b`)
+	expectSet(t, got, "doctor after profile")
+	expectSet(t, got, "doctor -", "-h", "--help")
+	expectSet(t, got, "sso", ssoVerbs...)
+	expectSet(t, got, "sso after option", "login", "logout", "list")
+	expectSet(t, got, "sso login", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
+	expectSet(t, got, "sso logout", `my\ profile`)
+	expectSet(t, got, "sso login -", "--sso-session", "--help")
+	expectSet(t, got, "sso login session")
+	expectSet(t, got, "sso config -", "--sso-session", "--name-template", "--region", "--help")
+	expectSet(t, got, "sso list")
+	expectSet(t, got, "sso -", "--sso-session", "--use-device-code", "--no-browser", "--name-template", "--region", "--help")
+	expectSet(t, got, "sso --region value")
+	for _, c := range optionCases() {
+		expectSet(t, got, c.line, "prod")
+	}
 	f.checkArgv(t, cfg)
 }
 
@@ -468,6 +609,29 @@ func TestFish(t *testing.T) {
 		{"", "function aws-runas; echo fn >> " + fishq(f.log) + "; end; function awsr; end; complete -c awsr -w aws-runas"},
 		{"function", "aws-runas p"},
 		{"wrapper", "awsr my"},
+		{"new long options", "aws-runas --reg"},
+		{"--saml-provider", "aws-runas --saml-provider "},
+		{"--web-identity-provider=d", "aws-runas --web-identity-provider=d"},
+		{"--prompt", "aws-runas -r --prompt "},
+		{"-rO cluster", "aws-runas -rOn"},
+		{"--region value", "aws-runas --region "},
+		{"doctor", "aws-runas doctor "},
+		{"doctor --path", "aws-runas --path " + cfg + " doctor fr"},
+		{"doctor after profile", "aws-runas doctor prod "},
+		{"doctor -", "aws-runas doctor -"},
+		{"sso", "aws-runas sso "},
+		{"sso after option", "aws-runas sso --sso-session x l"},
+		{"sso login", "aws-runas sso login "},
+		{"sso logout", "aws-runas sso logout my"},
+		{"sso login -", "aws-runas sso login --no-browser -"},
+		{"sso login session", "aws-runas sso login --sso-session x "},
+		{"sso config -", "aws-runas sso config -"},
+		{"sso list", "aws-runas sso list "},
+		{"sso -", "aws-runas sso -"},
+		{"sso --region value", "aws-runas sso config --region "},
+	}
+	for _, c := range optionCases() {
+		cases = append(cases, [2]string{c.line, c.line})
 	}
 	var b strings.Builder
 	b.WriteString("source " + fishq(script) + "\n")
@@ -491,8 +655,8 @@ func TestFish(t *testing.T) {
 		got[k] = v
 	}
 	expectSet(t, got, "options", allOptions...)
-	expectSet(t, got, "long options", "--profile", "--path")
-	expectSet(t, got, "first positional", append([]string{"init", "completion"}, profiles...)...)
+	expectSet(t, got, "long options", "--profile", "--path", "--print-url", "--prompt")
+	expectSet(t, got, "first positional", append([]string{"init", "completion", "doctor", "sso"}, profiles...)...)
 	expectSet(t, got, "profile with space", "my profile")
 	expectSet(t, got, "in quotes", "it's")
 	expectSet(t, got, "-O", formats...)
@@ -502,10 +666,10 @@ func TestFish(t *testing.T) {
 	expectSet(t, got, "--path then profile", pathProfiles...)
 	expectSet(t, got, "--path file", f.cfgDir+"/config")
 	expectSet(t, got, "--path=file", "--path="+f.cfgDir+"/config")
-	expectSet(t, got, "init", "bash", "zsh", "sh", "fish", "powershell")
+	expectSet(t, got, "init", initShells...)
 	expectSet(t, got, "init flags", "--cmd", "--no-cmd", "--skip-prompt", "--no-refresh", "--help")
 	expectSet(t, got, "init flags left", "--skip-prompt", "--no-refresh", "--help")
-	expectSet(t, got, "completion", "bash", "zsh", "fish", "powershell")
+	expectSet(t, got, "completion", completeShells...)
 	expectSet(t, got, "command after profile", "zz-tool")
 	expectSet(t, got, "command args", "alpha", "beta")
 	expectSet(t, got, "command after -p", "alpha")
@@ -513,6 +677,29 @@ func TestFish(t *testing.T) {
 	expectSet(t, got, "profile after --", "prod")
 	expectSet(t, got, "function", "prod")
 	expectSet(t, got, "wrapper", "my profile")
+	expectSet(t, got, "new long options", "--region")
+	expectSet(t, got, "--saml-provider", samlProviders...)
+	expectSet(t, got, "--web-identity-provider=d", "--web-identity-provider=device")
+	expectSet(t, got, "--prompt", promptDrivers...)
+	expectSet(t, got, "-rO cluster", "-rOnu", "-rOnushell")
+	expectSet(t, got, "--region value")
+	expectSet(t, got, "doctor", profiles...)
+	expectSet(t, got, "doctor --path", pathProfiles...)
+	expectSet(t, got, "doctor after profile")
+	expectSet(t, got, "doctor -", "-h", "--help")
+	expectSet(t, got, "sso", ssoVerbs...)
+	expectSet(t, got, "sso after option", "login", "logout", "list")
+	expectSet(t, got, "sso login", profiles...)
+	expectSet(t, got, "sso logout", "my profile")
+	expectSet(t, got, "sso login -", "--sso-session", "--help")
+	expectSet(t, got, "sso login session")
+	expectSet(t, got, "sso config -", "--sso-session", "--name-template", "--region", "--help")
+	expectSet(t, got, "sso list")
+	expectSet(t, got, "sso -", "--sso-session", "--use-device-code", "--no-browser", "--name-template", "--region", "--help")
+	expectSet(t, got, "sso --region value")
+	for _, c := range optionCases() {
+		expectSet(t, got, c.line, "prod")
+	}
 	f.checkArgv(t, cfg)
 }
 
@@ -612,14 +799,42 @@ func TestZsh(t *testing.T) {
 		"aws-runas team:dev -- zz-tool ",
 		"aws-runas -r -- pr",
 		"awsr pr",
+		"aws-runas --reg",
+		"aws-runas --saml-provider ",
+		"aws-runas --web-identity-provider=d",
+		"aws-runas -r --prompt ",
+		"aws-runas --region ",
+		"aws-runas doctor ",
+		"aws-runas --path " + cfg + " doctor fr",
+		"aws-runas doctor prod ",
+		"aws-runas doctor -",
+		"aws-runas sso ",
+		"aws-runas sso --sso-session x l",
+		"aws-runas sso login ",
+		"aws-runas sso logout my",
+		"aws-runas sso login --no-browser -",
+		"aws-runas sso login --sso-session x ",
+		"aws-runas sso config -",
+		"aws-runas sso list ",
+		"aws-runas sso -",
+		"aws-runas sso config --region ",
+	}
+	// Each line costs zsh a pty round trip: the options taking a value and
+	// the new flags (TestScript holds the list itself to valuedOptions).
+	var optCases []optionCase
+	for _, c := range optionCases() {
+		if slices.Contains(valuedOptions, c.opt) || slices.Contains([]string{"--server", "--console", "--print-url", "-r"}, c.opt) {
+			optCases = append(optCases, c)
+			lines = append(lines, c.line)
+		}
 	}
 	start := time.Now()
 	out := f.run(t, zsh, append([]string{"-f", drv, script, filepath.Join(f.dir, "zout"), setup}, lines...)...)
 	t.Logf("zsh: %d completions in %v", len(lines), time.Since(start))
 	got := parseCases(out)
 	expectSet(t, got, "aws-runas -", allOptions...)
-	expectSet(t, got, "aws-runas --p", "--profile", "--path")
-	expectSet(t, got, "aws-runas ", "init", "completion", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
+	expectSet(t, got, "aws-runas --p", "--profile", "--path", "--print-url", "--prompt")
+	expectSet(t, got, "aws-runas ", "init", "completion", "doctor", "sso", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
 	expectSet(t, got, "aws-runas my", `my\ profile`)
 	expectSet(t, got, "aws-runas 'it", "it'\\''s")
 	expectSet(t, got, "aws-runas -O ", formats...)
@@ -629,17 +844,39 @@ func TestZsh(t *testing.T) {
 	expectSet(t, got, "aws-runas --path "+cfg+" fr", "frompath-a", `frompath\ b`)
 	expectHas(t, got, "aws-runas --path "+f.cfgDir+"/con", "config")
 	expectHas(t, got, "aws-runas --path="+f.cfgDir+"/con", "config")
-	expectSet(t, got, "aws-runas init ", "bash", "zsh", "sh", "fish", "powershell")
+	expectSet(t, got, "aws-runas init ", initShells...)
 	expectSet(t, got, "aws-runas init bash -", "--cmd", "--no-cmd", "--skip-prompt", "--no-refresh", "--help")
 	// zsh offers options only after a '-' (the prefix-needed style).
 	expectSet(t, got, "aws-runas init zsh --no-cmd -", "--skip-prompt", "--no-refresh", "--help")
-	expectSet(t, got, "aws-runas completion ", "bash", "zsh", "fish", "powershell")
+	expectSet(t, got, "aws-runas completion ", completeShells...)
 	expectHas(t, got, "aws-runas prod zz-", "zz-tool")
 	expectSet(t, got, "aws-runas 'my profile' zz-tool ", "alpha", "beta")
 	expectSet(t, got, "aws-runas -p prod zz-tool al", "alpha")
 	expectSet(t, got, "aws-runas team:dev -- zz-tool ", "alpha", "beta")
 	expectSet(t, got, "aws-runas -r -- pr", "prod")
 	expectSet(t, got, "awsr pr", "prod")
+	expectSet(t, got, "aws-runas --reg", "--region")
+	expectSet(t, got, "aws-runas --saml-provider ", samlProviders...)
+	expectSet(t, got, "aws-runas --web-identity-provider=d", "device")
+	expectSet(t, got, "aws-runas -r --prompt ", promptDrivers...)
+	expectSet(t, got, "aws-runas --region ")
+	expectSet(t, got, "aws-runas doctor ", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
+	expectSet(t, got, "aws-runas --path "+cfg+" doctor fr", "frompath-a", `frompath\ b`)
+	expectSet(t, got, "aws-runas doctor prod ")
+	expectSet(t, got, "aws-runas doctor -", "-h", "--help")
+	expectSet(t, got, "aws-runas sso ", ssoVerbs...)
+	expectSet(t, got, "aws-runas sso --sso-session x l", "login", "logout", "list")
+	expectSet(t, got, "aws-runas sso login ", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
+	expectSet(t, got, "aws-runas sso logout my", `my\ profile`)
+	expectSet(t, got, "aws-runas sso login --no-browser -", "--sso-session", "--help")
+	expectSet(t, got, "aws-runas sso login --sso-session x ")
+	expectSet(t, got, "aws-runas sso config -", "--sso-session", "--name-template", "--region", "--help")
+	expectSet(t, got, "aws-runas sso list ")
+	expectSet(t, got, "aws-runas sso -", "--sso-session", "--use-device-code", "--no-browser", "--name-template", "--region", "--help")
+	expectSet(t, got, "aws-runas sso config --region ")
+	for _, c := range optCases {
+		expectSet(t, got, c.line, "prod")
+	}
 	f.checkArgv(t, cfg)
 
 	// Installed on fpath instead, autoloaded by compinit.
@@ -651,7 +888,111 @@ func TestZsh(t *testing.T) {
 	out = f.run(t, zsh, "-f", drv, fp, filepath.Join(f.dir, "zout2"), "_zz() { compadd alpha beta }; compdef _zz zz-tool",
 		"aws-runas ", "aws-runas -O j", "aws-runas prod zz-tool ")
 	got = parseCases(out)
-	expectSet(t, got, "aws-runas ", "init", "completion", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
+	expectSet(t, got, "aws-runas ", "init", "completion", "doctor", "sso", "default", "prod", `my\ profile`, `it\'s`, "team:dev")
 	expectSet(t, got, "aws-runas -O j", "json")
 	expectSet(t, got, "aws-runas prod zz-tool ", "alpha", "beta")
 }
+
+// TestNu calls the nushell completer as nushell does, with the line up to
+// the cursor, and prints the values nushell would show: those starting with
+// the word under the cursor (the profile completions come filtered, quoted
+// as nushell literals), or <null> where nushell completes by itself.
+func TestNu(t *testing.T) {
+	nu := testtool.Nu(t)
+	f := newFixture(t)
+	script := f.script(t, "nu", "aws-runas.nu")
+	cfg := filepath.Join(f.cfgDir, "config")
+	lines := []string{
+		"aws-runas -",
+		"aws-runas --p",
+		"aws-runas ",
+		"aws-runas my",
+		"aws-runas -O ",
+		"aws-runas -r -p ",
+		"aws-runas --path " + cfg + " fr",
+		"aws-runas --reg",
+		"aws-runas --saml-provider ",
+		"aws-runas --web-identity-provider d",
+		"aws-runas -r --prompt ",
+		"aws-runas --region ",
+		"aws-runas init ",
+		"aws-runas init zsh --no-cmd -",
+		"aws-runas completion ",
+		"aws-runas doctor ",
+		"aws-runas --path " + cfg + " doctor fr",
+		"aws-runas doctor prod ",
+		"aws-runas doctor -",
+		"aws-runas sso ",
+		"aws-runas sso --sso-session x l",
+		"aws-runas sso login ",
+		"aws-runas sso logout my",
+		"aws-runas sso login --no-browser -",
+		"aws-runas sso login --sso-session x ",
+		"aws-runas sso config -",
+		"aws-runas sso list ",
+		"aws-runas sso config --region ",
+		"aws-runas prod zz-",
+	}
+	for _, c := range optionCases() {
+		lines = append(lines, c.line)
+	}
+	var b strings.Builder
+	b.WriteString("source " + nuq(script) + "\n[")
+	for _, l := range lines {
+		b.WriteString("\n    " + nuq(l))
+	}
+	b.WriteString(`
+] | each {|l|
+    print $"=== ($l)"
+    let cur = ($l | split row " " | last)
+    let r = (__aws_runas_complete $l)
+    if $r == null {
+        print "<null>"
+    } else if ($r | describe | str starts-with "record") {
+        $r.completions | each {|c| print $c.value } | ignore
+    } else {
+        $r | where {|c| $c.value | str starts-with $cur } | each {|c| print $c.value } | ignore
+    }
+} | ignore
+`)
+	drv := filepath.Join(f.dir, "driver.nu")
+	write(t, drv, b.String(), 0o644)
+	out := f.run(t, nu, "--no-config-file", drv)
+	got := parseCases(out)
+	expectSet(t, got, "aws-runas -", allOptions...)
+	expectSet(t, got, "aws-runas --p", "--profile", "--path", "--print-url", "--prompt")
+	expectSet(t, got, "aws-runas ", "init", "completion", "doctor", "sso", "default", "prod", "r#'my profile'#", `r#'it's'#`, "team:dev")
+	expectSet(t, got, "aws-runas my", "r#'my profile'#")
+	expectSet(t, got, "aws-runas -O ", formats...)
+	expectSet(t, got, "aws-runas -r -p ", "default", "prod", "r#'my profile'#", `r#'it's'#`, "team:dev")
+	expectSet(t, got, "aws-runas --path "+cfg+" fr", "frompath-a", "r#'frompath b'#")
+	expectSet(t, got, "aws-runas --reg", "--region")
+	expectSet(t, got, "aws-runas --saml-provider ", samlProviders...)
+	expectSet(t, got, "aws-runas --web-identity-provider d", "device")
+	expectSet(t, got, "aws-runas -r --prompt ", promptDrivers...)
+	expectSet(t, got, "aws-runas --region ", "<null>")
+	expectSet(t, got, "aws-runas init ", append([]string{"pwsh", "nushell"}, initShells...)...)
+	expectSet(t, got, "aws-runas init zsh --no-cmd -", "--skip-prompt", "--no-refresh", "--help")
+	expectSet(t, got, "aws-runas completion ", append([]string{"pwsh"}, completeShells...)...)
+	expectSet(t, got, "aws-runas doctor ", "default", "prod", "r#'my profile'#", `r#'it's'#`, "team:dev")
+	expectSet(t, got, "aws-runas --path "+cfg+" doctor fr", "frompath-a", "r#'frompath b'#")
+	expectSet(t, got, "aws-runas doctor prod ")
+	expectSet(t, got, "aws-runas doctor -", "-h", "--help")
+	expectSet(t, got, "aws-runas sso ", ssoVerbs...)
+	expectSet(t, got, "aws-runas sso --sso-session x l", "login", "logout", "list")
+	expectSet(t, got, "aws-runas sso login ", "default", "prod", "r#'my profile'#", `r#'it's'#`, "team:dev")
+	expectSet(t, got, "aws-runas sso logout my", "r#'my profile'#")
+	expectSet(t, got, "aws-runas sso login --no-browser -", "--sso-session", "--help")
+	expectSet(t, got, "aws-runas sso login --sso-session x ")
+	expectSet(t, got, "aws-runas sso config -", "--sso-session", "--name-template", "--region", "--help")
+	expectSet(t, got, "aws-runas sso list ")
+	expectSet(t, got, "aws-runas sso config --region ")
+	expectSet(t, got, "aws-runas prod zz-", "<null>")
+	for _, c := range optionCases() {
+		expectSet(t, got, c.line, "prod")
+	}
+	f.checkArgv(t, cfg)
+}
+
+// nuq quotes s as a nushell raw string (s holds no "'#").
+func nuq(s string) string { return "r#'" + s + "'#" }

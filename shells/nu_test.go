@@ -737,8 +737,11 @@ func TestNuSubshell(t *testing.T) {
 		}
 		return string(out)
 	}
-	argv := append([]string{"new-session", "-d", "-x", "200", "-y", "40", "--"}, l.Argv...)
-	tm(argv...)
+	// tmux takes a command line of at most 16 KiB, less than the init code:
+	// a launcher script hands nushell the same argv.
+	codeFile := b.write(t, "init-code.nu", l.Argv[2], 0o600)
+	launch := b.write(t, "launch", "#!/bin/sh\nexec \"$1\" \"$2\" \"$(cat '"+codeFile+"')\"\n", 0o700)
+	tm("new-session", "-d", "-x", "200", "-y", "40", "--", launch, l.Argv[0], l.Argv[1])
 	t.Cleanup(func() { _ = exec.Command(tmux, "-S", sock, "kill-server").Run() })
 	waitFor := func(what, want string) {
 		t.Helper()
