@@ -149,15 +149,11 @@ func TestZenityPassword(t *testing.T) {
 func TestDialogTimeout(t *testing.T) {
 	display := startXvfb(t)
 	p := dialogPrompter(t, Zenity, display, 3*time.Second)
-	start := time.Now()
 	c := askCode(p, Code{Profile: Profile{Name: "prod"}, Device: testSerial})
 	findWindow(t, display, "^aws-runas")
 	a := wait(t, c)
 	if !errors.Is(a.err, ErrTimeout) || !strings.Contains(a.err.Error(), TimeoutEnv) {
 		t.Fatalf("got %q, %v; want the timeout error", a.s, a.err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("the timeout of 3s took %s", d)
 	}
 	if out, err := xdotool(t, display, "search", "--name", "^aws-runas"); err == nil {
 		t.Fatalf("a dialog window is left after the timeout: %s", out)

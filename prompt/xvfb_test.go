@@ -50,10 +50,11 @@ func startXvfb(t *testing.T) string {
 	return ""
 }
 
-// xdotool runs xdotool on display, bounded.
+// xdotool runs xdotool on display, bounded generously: --sync waits for a
+// window that a loaded machine may take many seconds to map.
 func xdotool(t *testing.T, display string, args ...string) (string, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, testtool.Require(t, "xdotool"), args...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
