@@ -194,15 +194,46 @@ func (c *Config) Names() []string {
 }
 
 // Profile finds a profile by name. The project file, when there is one,
-// comes first and is read with projectKeys only.
+// comes first and is read with projectKeys only; a project profile that has
+// the name of one of the user's own is refused (shadowing), so a cloned
+// repository can never change what the user's profile means.
 func (c *Config) Profile(name string) (*Profile, error) {
 	if c.project != nil {
 		p, found, err := c.read(c.project, name, true)
-		if err != nil || found {
-			return p, err
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			if own, err := c.ownPlace(name); err != nil {
+				return nil, err
+			} else if own != "" {
+				return nil, fmt.Errorf("profile %q is defined both in this project's %s and in your own %s: a project's aws_config may not redefine a profile of your own files; rename it in %s, or run aws-runas from another directory", name, p.Where, own, c.Files.Project)
+			}
+			return p, nil
 		}
 	}
 	return c.userProfile(name)
+}
+
+// ownPlace is where the user's own files define profile name ("" if not).
+func (c *Config) ownPlace(name string) (string, error) {
+	for _, sec := range configSection(name) {
+		_, at, err := c.config.sectionAt(sec)
+		if err != nil {
+			return "", err
+		}
+		if at >= 0 {
+			return location{c.config, at}.String(), nil
+		}
+	}
+	_, at, err := c.credentials.sectionAt(name)
+	if err != nil {
+		return "", err
+	}
+	if at >= 0 {
+		return location{c.credentials, at}.String(), nil
+	}
+	return "", nil
 }
 
 // userProfile finds a profile in the user's own files only.
