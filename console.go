@@ -15,6 +15,7 @@ import (
 	"github.com/aws-runas/aws-runas/console"
 	"github.com/aws-runas/aws-runas/creds"
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
 // console is --console: role credentials as they are, or for a session
@@ -41,7 +42,7 @@ func (a *app) console(ctx context.Context, prov *creds.Provider, inv *invocation
 		}
 		a.debug("GetFederationToken for profile %q", base.Name)
 		if c, err = console.FederationToken(ctx, sts.New(so), "aws-runas-"+base.Name, inv.req.SessionDuration); err != nil {
-			return fmt.Errorf("profile %q: GetFederationToken: %s", base.Name, escapeControl(err.Error()))
+			return fmt.Errorf("profile %q: GetFederationToken: %s", base.Name, termtext.Escape(err.Error()))
 		}
 	} else {
 		res, err := prov.Get(ctx, inv.req)

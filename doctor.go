@@ -11,16 +11,15 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/jessevdk/go-flags"
 
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/aws-runas/aws-runas/shells"
 )
 
@@ -467,16 +466,8 @@ func hasInit(path string) bool {
 	return false
 }
 
-// clean shows text from files and the environment on a terminal: quoted
-// and escaped when it holds a control or format character.
-func clean(s string) string {
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.In(r, unicode.Cf) || r == unicode.ReplacementChar {
-			return strconv.QuoteToASCII(s)
-		}
-	}
-	return s
-}
+// clean shows text from files and the environment on a terminal.
+func clean(s string) string { return termtext.Escape(s) }
 
 func oneLine(s string) string {
 	return clean(strings.Join(strings.Fields(s), " "))

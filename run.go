@@ -16,6 +16,7 @@ import (
 	"github.com/aws-runas/aws-runas/creds"
 	"github.com/aws-runas/aws-runas/creds/cache"
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/aws-runas/aws-runas/shells"
 )
 
@@ -56,7 +57,7 @@ func (a *app) run(inv *invocation) error {
 	}
 	if o.List {
 		for _, n := range cfg.Names() {
-			fmt.Fprintln(a.stdout, n)
+			fmt.Fprintln(a.stdout, termtext.Escape(n))
 		}
 		return nil
 	}
@@ -248,11 +249,13 @@ func (a *app) isTerminal() bool {
 	return term.IsTerminal(int(os.Stdout.Fd()))
 }
 
-func (a *app) warn(msg string) { fmt.Fprintf(a.stderr, "aws-runas: %s\n", msg) }
+// warn, debug and main's error messages are the sinks of stderr: text from
+// files, IdPs and STS inside them is escaped there (termtext), once.
+func (a *app) warn(msg string) { fmt.Fprintf(a.stderr, "aws-runas: %s\n", termtext.Escape(msg)) }
 
 func (a *app) debug(format string, args ...any) {
 	if a.verbose {
-		fmt.Fprintf(a.stderr, "aws-runas: debug: "+format+"\n", args...)
+		fmt.Fprintf(a.stderr, "aws-runas: debug: %s\n", termtext.Escape(fmt.Sprintf(format, args...)))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"golang.org/x/term"
 )
 
@@ -17,6 +18,7 @@ import (
 // redirected. Up to three tries are given for a code that is not 6 digits.
 // It fails with InputNeededError when there is no terminal.
 func TerminalPrompt(ctx context.Context, serial string) (string, error) {
+	serial = termtext.Escape(serial)
 	in, out, closeTTY, err := openTTY()
 	if err != nil {
 		return "", &InputNeededError{What: fmt.Sprintf("an MFA code for %s is needed, but there is no terminal to ask on: give it with -o CODE", serial)}
@@ -42,6 +44,7 @@ func TerminalPrompt(ctx context.Context, serial string) (string, error) {
 // TerminalPassword reads a secret from the terminal without echo; Ctrl-C
 // leaves the terminal as it was.
 func TerminalPassword(ctx context.Context, prompt string) (string, error) {
+	prompt = termtext.Escape(prompt)
 	in, out, closeTTY, err := openTTY()
 	if err != nil {
 		return "", &InputNeededError{What: prompt + " is needed, but there is no terminal to ask on"}
@@ -58,6 +61,12 @@ func TerminalPassword(ctx context.Context, prompt string) (string, error) {
 
 // TerminalChoose shows options numbered from 1 and reads a choice.
 func TerminalChoose(ctx context.Context, prompt string, options []string) (int, error) {
+	prompt = termtext.Escape(prompt)
+	shown := make([]string, len(options))
+	for i, o := range options {
+		shown[i] = termtext.Escape(o)
+	}
+	options = shown
 	in, out, closeTTY, err := openTTY()
 	if err != nil {
 		return 0, &InputNeededError{What: prompt + ": no terminal to choose on; one of: " + strings.Join(options, ", ")}

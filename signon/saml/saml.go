@@ -411,7 +411,7 @@ func (info *samlInfo) provider(prof *config.Profile, c *samlConfig) (string, err
 	}
 	slices.Sort(roles)
 	roles = slices.Compact(roles)
-	return "", fmt.Errorf("profile %q: role %s is not among the roles %s grants%s:\n  %s\nset role_arn to one of them", prof.Name, prof.RoleARN, c.where(), who, strings.Join(roles, "\n  "))
+	return "", fmt.Errorf("profile %q: role %s is not among the roles %s grants%s: %s; set role_arn to one of them", prof.Name, prof.RoleARN, c.where(), who, strings.Join(roles, ", "))
 }
 
 // samlPassword is SAML_PASSWORD, else one asked for without echo.

@@ -314,7 +314,7 @@ func TestSAMLRefusals(t *testing.T) {
 	w.password = "wrong"
 	w.fail(creds.Request{Profile: "form-admin"}, "user name or password was not accepted", "Invalid username or password")
 	w.password = "alice-pw"
-	w.fail(creds.Request{Profile: "form-deploy"}, "role "+samlRolePrefix+"deploy is not among the roles", samlRolePrefix+"admin\n  "+samlRolePrefix+"readonly", "set role_arn")
+	w.fail(creds.Request{Profile: "form-deploy"}, "role "+samlRolePrefix+"deploy is not among the roles", samlRolePrefix+"admin, "+samlRolePrefix+"readonly", "set role_arn")
 	w.password = "mallory-pw"
 	w.fail(creds.Request{Profile: "form-tamper"}, "InvalidIdentityToken", "signature", "altered")
 	w.password = "eve-pw"

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
@@ -285,13 +286,7 @@ func randomString(n int) string {
 // escaped, nothing else changed.
 func cleanURL(s string) string { return cleanText(s) }
 
-func cleanText(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
-		return s
-	}
-	q := quote(s)
-	return q[1 : len(q)-1]
-}
+func cleanText(s string) string { return termtext.Escape(s) }
 
 func mkdirPrivate(path string) error {
 	return os.MkdirAll(filepath.Dir(path), 0o700)
