@@ -112,6 +112,12 @@ type InputNeededError = signon.InputNeededError
 // chain resolves a profile name or role ARN. A role ARN is assumed with the
 // default profile's credentials, region and MFA device.
 func (p *Provider) chain(req Request) (*config.Chain, error) {
+	if req.MFASerial != "" && !awssts.IsMFASerial(req.MFASerial) {
+		return nil, fmt.Errorf("-M/--mfa-serial %q is not an MFA device (an ARN such as arn:aws:iam::123456789012:mfa/NAME, or a serial number)", req.MFASerial)
+	}
+	if req.ExternalID != "" && !awssts.IsExternalID(req.ExternalID) {
+		return nil, errors.New("-X/--external-id is not one STS takes (2 to 1224 of letters, digits and +=,.@:/_-); the value is not shown")
+	}
 	name := req.Profile
 	if !strings.HasPrefix(name, "arn:") {
 		return p.Config.ResolveWith(name, func(t *config.Profile) { p.applySSO(t, req.SSO, false) })

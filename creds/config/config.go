@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws-runas/aws-runas/internal/awssts"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/mitchellh/go-homedir"
 )
 
@@ -377,8 +379,40 @@ func (p *Profile) Set(key, value string) error {
 		p.Duration = time.Duration(n) * time.Second
 		return nil
 	}
+	if err := checkValue(key, value); err != nil {
+		return err
+	}
 	if f := p.field(key); f != nil {
 		*f = value
+	}
+	return nil
+}
+
+// checkValue refuses an identifier that is not one, whichever file it is
+// in, before it reaches STS or a terminal. The caller adds file and line.
+// An external ID is not shown: some treat it as a shared secret.
+func checkValue(key, value string) error {
+	switch key {
+	case "role_arn":
+		if !awssts.IsRoleARN(value) {
+			return fmt.Errorf("role_arn \"%s\" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME, a path optional: role/PATH/NAME)", termtext.Escape(value))
+		}
+	case "mfa_serial":
+		if !awssts.IsMFASerial(value) {
+			return fmt.Errorf("mfa_serial \"%s\" is not an MFA device (an ARN such as arn:aws:iam::123456789012:mfa/NAME, or a serial number: 9 to 256 of letters, digits and +=/:,.@_-)", termtext.Escape(value))
+		}
+	case "external_id":
+		if !awssts.IsExternalID(value) {
+			return errors.New("external_id is not one STS takes (2 to 1224 of letters, digits and +=,.@:/_-); the value is not shown")
+		}
+	case "role_session_name":
+		if !awssts.IsSessionName(value) {
+			return fmt.Errorf("role_session_name \"%s\" is not a role session name (at least 2 of letters, digits and +=,.@_-)", termtext.Escape(value))
+		}
+	case "source_profile":
+		if strings.TrimSpace(value) == "" || termtext.Has(value) {
+			return fmt.Errorf("source_profile \"%s\" is not a profile name", termtext.Escape(value))
+		}
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ s3 =
 [profile prod]
 role_arn = arn:aws:iam::123456789012:role/prod
 source_profile = base
-external_id = ext#1
+external_id = ext=1,a@b.c:d/e-f_g+h
 duration_seconds = 7200
 role_session_name = alice
 
@@ -91,7 +91,7 @@ func TestProfileKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ExternalID != "ext#1" || p.Duration != 2*time.Hour || p.RoleSessionName != "alice" {
+	if p.ExternalID != "ext=1,a@b.c:d/e-f_g+h" || p.Duration != 2*time.Hour || p.RoleSessionName != "alice" {
 		t.Errorf("prod = %+v", p)
 	}
 }
