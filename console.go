@@ -15,6 +15,7 @@ import (
 	"github.com/aws-runas/aws-runas/console"
 	"github.com/aws-runas/aws-runas/creds"
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/awssts"
 	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
@@ -35,6 +36,9 @@ func (a *app) console(ctx context.Context, prov *creds.Provider, inv *invocation
 			return fmt.Errorf("profile %q: --console without a role needs an IAM user's long-term keys in the profile (GetFederationToken); use a role profile instead", base.Name)
 		}
 		endpoint := firstOf(a.getenv("AWS_ENDPOINT_URL_STS"), a.getenv("AWS_ENDPOINT_URL"), base.EndpointURL)
+		if err := awssts.CheckEndpoint(endpoint, "$AWS_ENDPOINT_URL_STS, $AWS_ENDPOINT_URL or endpoint_url"); err != nil {
+			return err
+		}
 		so := sts.Options{Region: firstOf(region, "us-east-1"), Retryer: retry.NewStandard(), HTTPClient: &http.Client{Timeout: 10 * time.Second},
 			Credentials: credentials.NewStaticCredentialsProvider(base.AccessKeyID, base.SecretAccessKey, "")}
 		if endpoint != "" {

@@ -19,6 +19,7 @@ import (
 	"github.com/jessevdk/go-flags"
 
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/awssts"
 	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/aws-runas/aws-runas/shells"
 )
@@ -317,6 +318,10 @@ func (d *doctor) checkClock(target *config.Profile) {
 	}
 	region = firstOf(region, d.getenv("AWS_REGION"), d.getenv("AWS_DEFAULT_REGION"), "us-east-1")
 	endpoint = firstOf(d.getenv("AWS_ENDPOINT_URL_STS"), d.getenv("AWS_ENDPOINT_URL"), endpoint)
+	if err := awssts.CheckEndpoint(endpoint, "the STS endpoint a run would use"); err != nil {
+		d.report(checkFail, "clock", "%s", clean(err.Error()))
+		return
+	}
 	rec := &dateRecorder{next: http.DefaultTransport}
 	o := sts.Options{
 		Region:      region,

@@ -163,7 +163,11 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	}
 	j := &job{p: p, req: req, ch: ch, now: p.now()}
 	j.serial = j.mfaSerial()
-	j.client = awssts.Clients{Region: region, Endpoint: p.endpoint(target)}
+	endpoint, from := p.endpoint(target)
+	if err := awssts.CheckEndpoint(endpoint, from); err != nil {
+		return nil, err
+	}
+	j.client = awssts.Clients{Region: region, Endpoint: endpoint}
 	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.Endpoint,
 		File: target.File(), Source: ch.Base.Name, SourceFile: ch.Base.File()}
 	if req.NoRole && ch.Base.Federated() {
@@ -259,13 +263,18 @@ func (p *Provider) region(target *config.Profile) string {
 
 // endpoint follows the SDKs' order: the service's variable, the global
 // variable, then the profile's endpoint_url.
-func (p *Provider) endpoint(target *config.Profile) string {
-	for _, e := range []string{p.getenv("AWS_ENDPOINT_URL_STS"), p.getenv("AWS_ENDPOINT_URL"), target.EndpointURL} {
-		if e != "" {
-			return e
-		}
+// from says where the endpoint was set, for errors.
+func (p *Provider) endpoint(target *config.Profile) (endpoint, from string) {
+	if e := p.getenv("AWS_ENDPOINT_URL_STS"); e != "" {
+		return e, "$AWS_ENDPOINT_URL_STS"
 	}
-	return ""
+	if e := p.getenv("AWS_ENDPOINT_URL"); e != "" {
+		return e, "$AWS_ENDPOINT_URL"
+	}
+	if target.EndpointURL != "" {
+		return target.EndpointURL, fmt.Sprintf("endpoint_url of profile %q", target.Name)
+	}
+	return "", ""
 }
 
 // mfaSerial: -M, else the nearest mfa_serial from the target down to the

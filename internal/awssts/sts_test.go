@@ -81,3 +81,26 @@ func TestIdentifierSyntax(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckEndpoint(t *testing.T) {
+	for e, ok := range map[string]bool{
+		"":                                    true,
+		"https://sts.eu-west-1.amazonaws.com": true,
+		"https://10.0.0.1:8443":               true,
+		"http://127.0.0.1:4566":               true,
+		"http://localhost:4566":               true,
+		"http://[::1]:4566":                   true,
+		"http://127.9.9.9":                    true,
+		"http://10.0.0.1":                     false,
+		"http://localstack:4566":              false,
+		"http://localhost.example.com":        false,
+		"ftp://127.0.0.1":                     false,
+		"sts.amazonaws.com":                   false,
+	} {
+		if err := CheckEndpoint(e, "test"); (err == nil) != ok {
+			t.Errorf("%q: %v", e, err)
+		} else if err != nil && !strings.Contains(err.Error(), "https") {
+			t.Errorf("%q: the error does not say https: %v", e, err)
+		}
+	}
+}
