@@ -16,6 +16,7 @@ import (
 	"github.com/aws-runas/aws-runas/creds"
 	"github.com/aws-runas/aws-runas/creds/config"
 	"github.com/aws-runas/aws-runas/internal/awssts"
+	"github.com/aws-runas/aws-runas/internal/browser"
 	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
@@ -70,7 +71,7 @@ func (a *app) console(ctx context.Context, prov *creds.Provider, inv *invocation
 		_, err := fmt.Fprintln(a.stdout, u)
 		return err
 	}
-	return console.Open(u, a.getenv, a.environ())
+	return browser.Open(ctx, u, a.getenv, a.environ())
 }
 
 // consoleNeedsFederation says whether the credentials asked for are a

@@ -14,7 +14,8 @@ func TestUntrustedTLSAndUnknownHost(t *testing.T) {
 	defer tlsSrv.Close()
 	for _, tc := range []struct{ endpoint, want string }{
 		{tlsSrv.URL, "the STS endpoint's TLS certificate is not trusted"},
-		{"http://sts.does-not-exist.invalid", "cannot resolve STS endpoint host sts.does-not-exist.invalid"},
+		{"https://sts.does-not-exist.invalid", "cannot resolve STS endpoint host sts.does-not-exist.invalid"},
+		{"http://sts.example.com", "is plain http to a host off this machine: use https"},
 	} {
 		p := w.provider()
 		p.Getenv = func(k string) string {

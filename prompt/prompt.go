@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws-runas/aws-runas/internal/childenv"
 	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
@@ -193,11 +194,13 @@ func (p *Prompter) getenv(name string) string {
 	return getenv(p.Env, name)
 }
 
+// env is the environment of the programs the prompter runs (dialogs,
+// ykman, mfa_process): without secrets.
 func (p *Prompter) env() []string {
 	if p.Env == nil {
-		return os.Environ()
+		return childenv.WithoutSecrets(os.Environ())
 	}
-	return p.Env
+	return childenv.WithoutSecrets(p.Env)
 }
 
 func (p *Prompter) stderr() io.Writer {
