@@ -37,3 +37,25 @@ func TestUntrustedTLSAndUnknownHost(t *testing.T) {
 		t.Errorf("the TLS server answered %d calls", n)
 	}
 }
+
+func TestContainerCredentialsURL(t *testing.T) {
+	for u, ok := range map[string]bool{
+		"https://creds.example.com/x":    true,
+		"http://127.0.0.1:9000/creds":    true,
+		"http://localhost:9000/creds":    true,
+		"http://[::1]:9000/":             true,
+		"http://169.254.170.2/v2/creds":  true,
+		"http://169.254.170.23/v1/creds": true,
+		"http://[fd00:ec2::23]/v1/creds": true,
+		"http://10.0.0.5/creds":          false,
+		"http://creds.example.com/":      false,
+		"http://169.254.169.254/latest":  false,
+		"ftp://127.0.0.1/":               false,
+	} {
+		if err := checkContainerURL(u); (err == nil) != ok {
+			t.Errorf("%s: %v", u, err)
+		} else if err != nil && !strings.Contains(err.Error(), "use https") && !strings.Contains(err.Error(), "not a URL") {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
