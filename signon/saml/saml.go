@@ -415,14 +415,22 @@ func (info *samlInfo) provider(prof *config.Profile, c *samlConfig) (string, err
 }
 
 // samlPassword is SAML_PASSWORD, else one asked for without echo.
-func (j *job) samlPassword(ctx context.Context, c *samlConfig) (string, error) {
+//
+// to is where the password will be posted (the form's action, after every
+// redirect): the prompt names that host, and where it differs from
+// saml_auth_url's, both.
+func (j *job) samlPassword(ctx context.Context, c *samlConfig, to *url.URL) (string, error) {
 	if pw := j.env.Getenv(samlPasswordEnv); pw != "" {
 		return pw, nil
 	}
 	if j.env.Password == nil {
 		return "", &signon.InputNeededError{What: fmt.Sprintf("profile %q: signing in at %s needs the password of %s: set %s, or run without --non-interactive", c.profile, c.where(), signon.Clean(c.username), samlPasswordEnv)}
 	}
-	pw, err := j.env.Password(ctx, fmt.Sprintf("Password for %s at %s", signon.Clean(c.username), c.where()))
+	host := c.where()
+	if to != nil && to.Host != "" && to.Host != host {
+		host = signon.Clean(to.Host) + " (redirected from " + c.where() + ")"
+	}
+	pw, err := j.env.Password(ctx, fmt.Sprintf("Password for %s at %s", signon.Clean(c.username), host))
 	if err != nil {
 		return "", err
 	}

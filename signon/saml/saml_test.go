@@ -707,3 +707,24 @@ func TestFormSignInRefusesForeignLoginForm(t *testing.T) {
 	defer idp.Close()
 	w.fail(creds.Request{Profile: "form-admin", SSO: creds.SSO{SAMLAuthURL: idp.URL + "/start"}}, "would send the password to "+strings.TrimPrefix(thief.URL, "http://")+"; refused")
 }
+
+// The password prompt names the host the password is posted to: after a
+// redirect from saml_auth_url's host to another, both.
+func TestSAMLPasswordPromptNamesReceivingHost(t *testing.T) {
+	w := newSAMLWorld(t)
+	redirector := httptest.NewServer(http.RedirectHandler(w.idp.SignInURL(), http.StatusFound))
+	t.Cleanup(redirector.Close)
+	c, cr := credtest.WriteFiles(t, "[profile moved]\nrole_arn = "+samlRolePrefix+"admin\nsaml_auth_url = "+redirector.URL+
+		"/start\nsaml_provider = form\nsaml_username = alice\n", "")
+	w.files = config.Files{Config: c, Credentials: cr}
+	p := w.provider()
+	var prompt string
+	p.Password = func(ctx context.Context, q string) (string, error) { prompt = q; return "alice-pw", nil }
+	if _, err := p.Get(context.Background(), creds.Request{Profile: "moved"}); err != nil {
+		t.Fatal(err)
+	}
+	idpHost, redirHost := strings.TrimPrefix(w.idp.URL, "http://"), strings.TrimPrefix(redirector.URL, "http://")
+	if want := "Password for alice at " + idpHost + " (redirected from " + redirHost + ")"; prompt != want {
+		t.Errorf("prompt %q, want %q", prompt, want)
+	}
+}
