@@ -10,6 +10,8 @@ import (
 	"github.com/aws-runas/aws-runas/console"
 	"github.com/aws-runas/aws-runas/creds"
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/browser"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
 // console is --console: role credentials as they are, or for a session
@@ -27,12 +29,15 @@ func (a *app) console(ctx context.Context, prov *creds.Provider, inv *invocation
 		if base.AccessKeyID == "" || base.SecretAccessKey == "" || base.SessionToken != "" {
 			return fmt.Errorf("profile %q: --console without a role needs an IAM user's long-term keys in the profile (GetFederationToken); use a role profile instead", base.Name)
 		}
-		clients := prov.Clients(base)
+		clients, err := prov.Clients(base)
+		if err != nil {
+			return err
+		}
 		region = clients.Region
 		client := clients.With(aws.Credentials{AccessKeyID: base.AccessKeyID, SecretAccessKey: base.SecretAccessKey})
 		a.debug("GetFederationToken for profile %q", base.Name)
 		if c, err = console.FederationToken(ctx, client, "aws-runas-"+base.Name, inv.req.SessionDuration); err != nil {
-			return fmt.Errorf("profile %q: GetFederationToken: %s", base.Name, escapeControl(err.Error()))
+			return fmt.Errorf("profile %q: GetFederationToken: %s", base.Name, termtext.Escape(err.Error()))
 		}
 	} else {
 		res, err := prov.Get(ctx, inv.req)
@@ -56,7 +61,7 @@ func (a *app) console(ctx context.Context, prov *creds.Provider, inv *invocation
 		_, err := fmt.Fprintln(a.stdout, u)
 		return err
 	}
-	return console.Open(u, a.getenv, a.environ())
+	return browser.Open(ctx, u, a.getenv, a.environ())
 }
 
 // consoleNeedsFederation says whether the credentials asked for are a

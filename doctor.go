@@ -11,16 +11,16 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/jessevdk/go-flags"
 
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/awssts"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/aws-runas/aws-runas/shells"
 )
 
@@ -314,6 +314,10 @@ func (d *doctor) checkClock(target *config.Profile) {
 	}
 	region = firstOf(region, d.getenv("AWS_REGION"), d.getenv("AWS_DEFAULT_REGION"), "us-east-1")
 	endpoint = firstOf(d.getenv("AWS_ENDPOINT_URL_STS"), d.getenv("AWS_ENDPOINT_URL"), endpoint)
+	if err := awssts.CheckEndpoint(endpoint, "the STS endpoint a run would use"); err != nil {
+		d.report(checkFail, "clock", "%s", clean(err.Error()))
+		return
+	}
 	rec := &dateRecorder{next: http.DefaultTransport}
 	o := sts.Options{
 		Region:      region,
@@ -463,16 +467,8 @@ func hasInit(path string) bool {
 	return false
 }
 
-// clean shows text from files and the environment on a terminal: quoted
-// and escaped when it holds a control or format character.
-func clean(s string) string {
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.In(r, unicode.Cf) || r == unicode.ReplacementChar {
-			return strconv.QuoteToASCII(s)
-		}
-	}
-	return s
-}
+// clean shows text from files and the environment on a terminal.
+func clean(s string) string { return termtext.Escape(s) }
 
 func oneLine(s string) string {
 	return clean(strings.Join(strings.Fields(s), " "))

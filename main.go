@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws-runas/aws-runas/completions"
 	"github.com/aws-runas/aws-runas/creds"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/aws-runas/aws-runas/shells"
 )
 
@@ -288,16 +289,16 @@ func (a *app) main(args []string) int {
 	case errors.As(err, &exit):
 		return exit.code
 	case errors.As(err, &usageErr):
-		fmt.Fprintf(a.stderr, "aws-runas: %v\nUsage: aws-runas %s\nRun 'aws-runas --help' for the options.\n", err, strings.SplitN(usage, "\n", 2)[0])
+		fmt.Fprintf(a.stderr, "aws-runas: %s\nUsage: aws-runas %s\nRun 'aws-runas --help' for the options.\n", termtext.Escape(err.Error()), strings.SplitN(usage, "\n", 2)[0])
 		return exitUsage
 	case errors.As(err, &cmdErr):
-		fmt.Fprintf(a.stderr, "aws-runas: %v\n", err)
+		fmt.Fprintf(a.stderr, "aws-runas: %s\n", termtext.Escape(err.Error()))
 		return cmdErr.code
 	case errors.As(err, &input) || noOneToAsk(err):
-		fmt.Fprintf(a.stderr, "aws-runas: %v\n", err)
+		fmt.Fprintf(a.stderr, "aws-runas: %s\n", termtext.Escape(err.Error()))
 		return exitInputNeeded
 	}
-	fmt.Fprintf(a.stderr, "aws-runas: %v\n", err)
+	fmt.Fprintf(a.stderr, "aws-runas: %s\n", termtext.Escape(err.Error()))
 	return exitError
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/aws-runas/aws-runas/creds"
 	"github.com/aws-runas/aws-runas/creds/cache"
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
 // loadConfig reads the config files of this call: those --renew recorded
@@ -38,11 +39,13 @@ func (a *app) provider(files config.Files, cfg *config.Config, o *options) (*cre
 	return prov, nil
 }
 
-func (a *app) warn(msg string) { fmt.Fprintf(a.stderr, "aws-runas: %s\n", msg) }
+// warn, debug and main's error messages are the sinks of stderr: text from
+// files, IdPs and STS inside them is escaped there (termtext), once.
+func (a *app) warn(msg string) { fmt.Fprintf(a.stderr, "aws-runas: %s\n", termtext.Escape(msg)) }
 
 func (a *app) debug(format string, args ...any) {
 	if a.verbose {
-		fmt.Fprintf(a.stderr, "aws-runas: debug: "+format+"\n", args...)
+		fmt.Fprintf(a.stderr, "aws-runas: debug: %s\n", termtext.Escape(fmt.Sprintf(format, args...)))
 	}
 }
 

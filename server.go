@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws-runas/aws-runas/creds"
 	"github.com/aws-runas/aws-runas/credserver"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/aws-runas/aws-runas/shells"
 )
 
@@ -75,7 +76,7 @@ func (a *app) startServer(ctx context.Context, prov *creds.Provider, req creds.R
 	}
 	srv, err := credserver.Start(ctx, credserver.Options{Source: src, Initial: res.Credentials, Now: serverClock(a.getenv),
 		Logf: func(format string, args ...any) {
-			a.warn("credential server: " + escapeControl(fmt.Sprintf(format, args...)))
+			a.warn("credential server: " + termtext.Escape(fmt.Sprintf(format, args...)))
 		}})
 	if err != nil {
 		remove()
@@ -195,18 +196,4 @@ func runForwarding(argv, env []string) error {
 			return err
 		}
 	}
-}
-
-// escapeControl shows control characters of text from elsewhere (STS
-// messages) as escapes.
-func escapeControl(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			fmt.Fprintf(&b, "\\x%02x", r)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

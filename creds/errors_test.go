@@ -14,7 +14,8 @@ func TestUntrustedTLSAndUnknownHost(t *testing.T) {
 	defer tlsSrv.Close()
 	for _, tc := range []struct{ endpoint, want string }{
 		{tlsSrv.URL, "the STS endpoint's TLS certificate is not trusted"},
-		{"http://sts.does-not-exist.invalid", "cannot resolve STS endpoint host sts.does-not-exist.invalid"},
+		{"https://sts.does-not-exist.invalid", "cannot resolve STS endpoint host sts.does-not-exist.invalid"},
+		{"http://sts.example.com", "is plain http to a host off this machine: use https"},
 	} {
 		p := w.provider()
 		p.Getenv = func(k string) string {
@@ -34,5 +35,27 @@ func TestUntrustedTLSAndUnknownHost(t *testing.T) {
 	}
 	if n := w.srv.CallCount(""); n != 0 {
 		t.Errorf("the TLS server answered %d calls", n)
+	}
+}
+
+func TestContainerCredentialsURL(t *testing.T) {
+	for u, ok := range map[string]bool{
+		"https://creds.example.com/x":    true,
+		"http://127.0.0.1:9000/creds":    true,
+		"http://localhost:9000/creds":    true,
+		"http://[::1]:9000/":             true,
+		"http://169.254.170.2/v2/creds":  true,
+		"http://169.254.170.23/v1/creds": true,
+		"http://[fd00:ec2::23]/v1/creds": true,
+		"http://10.0.0.5/creds":          false,
+		"http://creds.example.com/":      false,
+		"http://169.254.169.254/latest":  false,
+		"ftp://127.0.0.1/":               false,
+	} {
+		if err := checkContainerURL(u); (err == nil) != ok {
+			t.Errorf("%s: %v", u, err)
+		} else if err != nil && !strings.Contains(err.Error(), "use https") && !strings.Contains(err.Error(), "not a URL") {
+			t.Errorf("%s: %v", u, err)
+		}
 	}
 }

@@ -110,6 +110,12 @@ type InputNeededError = signon.InputNeededError
 // chain resolves a profile name or role ARN. A role ARN is assumed with the
 // default profile's credentials, region and MFA device.
 func (p *Provider) chain(req Request) (*config.Chain, error) {
+	if req.MFASerial != "" && !awssts.IsMFASerial(req.MFASerial) {
+		return nil, fmt.Errorf("-M/--mfa-serial %q is not an MFA device (an ARN such as arn:aws:iam::123456789012:mfa/NAME, or a serial number)", req.MFASerial)
+	}
+	if req.ExternalID != "" && !awssts.IsExternalID(req.ExternalID) {
+		return nil, errors.New("-X/--external-id is not one STS takes (2 to 1224 of letters, digits and +=,.@:/_-); the value is not shown")
+	}
 	name := req.Profile
 	if !strings.HasPrefix(name, "arn:") {
 		return p.Config.ResolveWith(name, func(t *config.Profile) { p.applySSO(t, req.SSO, false) })
@@ -155,7 +161,9 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 	}
 	j := &job{p: p, req: req, ch: ch, now: p.now()}
 	j.serial = j.mfaSerial()
-	j.client = awssts.Clients{Region: region, Endpoint: p.endpoint(target)}
+	if j.client, err = p.Clients(target); err != nil {
+		return nil, err
+	}
 	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.Endpoint,
 		File: target.File(), Source: ch.Base.Name, SourceFile: ch.Base.File()}
 	if req.NoRole && ch.Base.Federated() {
@@ -250,20 +258,30 @@ func (p *Provider) region(target *config.Profile) string {
 }
 
 // Clients are STS clients for profile's region and endpoint, as Get uses,
-// for a call outside the flows (--console's GetFederationToken).
-func (p *Provider) Clients(profile *config.Profile) awssts.Clients {
-	return awssts.Clients{Region: p.region(profile), Endpoint: p.endpoint(profile)}
+// for a call outside the flows (--console's GetFederationToken). The
+// endpoint must be https, or on this machine.
+func (p *Provider) Clients(profile *config.Profile) (awssts.Clients, error) {
+	endpoint, from := p.endpoint(profile)
+	if err := awssts.CheckEndpoint(endpoint, from); err != nil {
+		return awssts.Clients{}, err
+	}
+	return awssts.Clients{Region: p.region(profile), Endpoint: endpoint}, nil
 }
 
 // endpoint follows the SDKs' order: the service's variable, the global
 // variable, then the profile's endpoint_url.
-func (p *Provider) endpoint(target *config.Profile) string {
-	for _, e := range []string{p.getenv("AWS_ENDPOINT_URL_STS"), p.getenv("AWS_ENDPOINT_URL"), target.EndpointURL} {
-		if e != "" {
-			return e
-		}
+// from says where the endpoint was set, for errors.
+func (p *Provider) endpoint(target *config.Profile) (endpoint, from string) {
+	if e := p.getenv("AWS_ENDPOINT_URL_STS"); e != "" {
+		return e, "$AWS_ENDPOINT_URL_STS"
 	}
-	return ""
+	if e := p.getenv("AWS_ENDPOINT_URL"); e != "" {
+		return e, "$AWS_ENDPOINT_URL"
+	}
+	if target.EndpointURL != "" {
+		return target.EndpointURL, fmt.Sprintf("endpoint_url of profile %q", target.Name)
+	}
+	return "", ""
 }
 
 // mfaSerial: -M, else the nearest mfa_serial from the target down to the

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/childenv"
 )
 
 // baseCredentials are the credentials a chain starts from: the profile's
@@ -24,7 +26,15 @@ func (p *Provider) baseCredentials(ctx context.Context, base *config.Profile) (a
 		// The SDK runs the command through the shell and checks its JSON,
 		// exactly as every other AWS tool does.
 		p.debug("profile %q: running its credential_process", base.Name)
-		c, err := processcreds.NewProvider(base.CredentialProcess).Retrieve(ctx)
+		// Its environment holds no secret of aws-runas's (childenv).
+		build := processcreds.DefaultNewCommandBuilder{Args: []string{base.CredentialProcess}}
+		c, err := processcreds.NewProviderCommand(processcreds.NewCommandBuilderFunc(func(ctx context.Context) (*exec.Cmd, error) {
+			cmd, err := build.NewCommand(ctx)
+			if cmd != nil {
+				cmd.Env = childenv.WithoutSecrets(cmd.Env)
+			}
+			return cmd, err
+		})).Retrieve(ctx)
 		if err != nil {
 			return c, fmt.Errorf("profile %q: credential_process: %s", base.Name, processError(err))
 		}

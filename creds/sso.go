@@ -34,7 +34,7 @@ func NewSSOClient(getenv func(string) string, debug func(string, ...any)) (*sso.
 	c := &sso.Client{
 		Debug:       debug,
 		Notify:      func(msg string) { fmt.Fprintln(ssoStderr, msg) },
-		OpenBrowser: func(u string) error { return oidc.Browse(getenv, u) },
+		OpenBrowser: func(ctx context.Context, u string) error { return oidc.Browse(ctx, getenv, u) },
 	}
 	for _, e := range []struct {
 		dst  *string

@@ -122,6 +122,8 @@ func TestOIDC(t *testing.T) {
 			e.Setenv("PATH", bin+string(os.PathListSeparator)+e.Getenv("PATH"))
 			e.Setenv("BROWSER", browserName)
 			e.Setenv("OIDC_ISSUER", issuer)
+			// A browser sign-in that never ends fails in a minute.
+			e.Setenv("AWS_RUNAS_LOGIN_TIMEOUT", "60s")
 			e.Setenv("OIDC_BROWSER_LOG", filepath.Join(e.WorkDir, "browser.log"))
 			return nil
 		},
@@ -266,6 +268,23 @@ func browserMain(args []string) int {
 		return 2
 	}
 	action := os.Getenv("OIDC_BROWSER")
+	logf("argv %s", args[0])
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AWS_SE") || name == "AWS_ACCESS_KEY_ID" || name == "SAML_PASSWORD" || strings.HasPrefix(name, "__AWS_RUNAS_") {
+			logf("env has %s", name)
+		}
+	}
+	if !strings.Contains(args[0], "://") {
+		// aws-runas hands the browser a file that redirects.
+		page, err := os.ReadFile(args[0])
+		i := strings.Index(string(page), "url=")
+		if err != nil || i < 0 {
+			logf("error: the file %s: %v %q", args[0], err, page)
+			return 1
+		}
+		rest := string(page[i+4:])
+		args[0] = html.UnescapeString(rest[:strings.IndexByte(rest, '"')])
+	}
 	logf("open %s (%s)", args[0], oidcOr(action, "login"))
 	var err error
 	switch action {

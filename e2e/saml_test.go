@@ -146,6 +146,9 @@ func TestSAMLScripts(t *testing.T) {
 			e.Vars = append(keep, baseEnv(home, srv.URL)...)
 			e.Setenv("PATH", marker+string(os.PathListSeparator)+e.Getenv("PATH"))
 			e.Setenv("IDP_URL", sw.idp.URL)
+			// A browser sign-in that never ends fails in a minute, not
+			// in the 10 minutes a user gets.
+			e.Setenv("AWS_RUNAS_LOGIN_TIMEOUT", "60s")
 			e.Setenv("OKTA_URL", sw.okta.URL)
 			return nil
 		},
@@ -210,7 +213,8 @@ func browserFlags(dir string) string {
 // cmdBrowser plays the user in the browser aws-runas opens:
 //
 //	browser use DIR                      aws-runas's next browser: Chromium,
-//	                                     headless, with its profile in DIR
+//	                                     headless, with its profile in DIR,
+//	                                     its environment written to DIR.env
 //	browser signin DIR USER PASSWORD [CODE]
 //	                                     sign in at the IdP in it
 //	browser close DIR                    close its window at the IdP's page
@@ -229,7 +233,11 @@ func cmdBrowser(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil {
 			ts.Fatalf("chromium: %v", err)
 		}
-		ts.Setenv("AWS_RUNAS_BROWSER", chromium)
+		// Chromium through a script that writes its environment to
+		// DIR.env, for the script to check.
+		wrapper := dir + "-browser.sh"
+		ts.Check(os.WriteFile(wrapper, []byte("#!/bin/sh\nenv > '"+dir+".env'\nexec '"+chromium+"' \"$@\"\n"), 0o700))
+		ts.Setenv("AWS_RUNAS_BROWSER", wrapper)
 		ts.Setenv("AWS_RUNAS_BROWSER_FLAGS", browserFlags(dir))
 	case "signin":
 		if len(args) < 4 {

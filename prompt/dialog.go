@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
 // dialog asks with a desktop dialog program: zenity, kdialog, osascript,
@@ -71,11 +73,11 @@ func title(prof Profile) string {
 	if prof.Name == "" {
 		return dialogTitle
 	}
-	return dialogTitle + ": " + Clean(prof.Name)
+	return dialogTitle + ": " + termtext.Escape(prof.Name)
 }
 
 func codeText(q Code) string {
-	return fmt.Sprintf("Profile: %s\nMFA device: %s\n\nEnter the MFA code:", Clean(q.Profile.Name), Clean(q.Device))
+	return fmt.Sprintf("Profile: %s\nMFA device: %s\n\nEnter the MFA code:", termtext.Escape(q.Profile.Name), termtext.Escape(q.Device))
 }
 
 // code shows the dialog up to three times until the code is well-formed.
@@ -96,7 +98,7 @@ func (d *dialog) code(ctx context.Context, q Code) (string, error) {
 }
 
 func (d *dialog) password(ctx context.Context, q Password) (string, error) {
-	text := fmt.Sprintf("Profile: %s\n\nPassword for %s:", Clean(q.Profile.Name), where(q))
+	text := fmt.Sprintf("Profile: %s\n\nPassword for %s:", termtext.Escape(q.Profile.Name), where(q))
 	s, err := d.ask(ctx, q.Profile, text, true)
 	if err != nil {
 		return "", err
@@ -111,9 +113,9 @@ func (d *dialog) password(ctx context.Context, q Password) (string, error) {
 // dialog that every driver has.
 func (d *dialog) choose(ctx context.Context, q Choice) (int, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Profile: %s\n\n%s\n", Clean(q.Profile.Name), Clean(q.Text))
+	fmt.Fprintf(&b, "Profile: %s\n\n%s\n", termtext.Escape(q.Profile.Name), termtext.Escape(q.Text))
 	for i, o := range q.Options {
-		fmt.Fprintf(&b, "\n%d) %s", i+1, Clean(o))
+		fmt.Fprintf(&b, "\n%d) %s", i+1, termtext.Escape(o))
 	}
 	fmt.Fprintf(&b, "\n\nEnter a number from 1 to %d:", len(q.Options))
 	for try := 0; try < 3; try++ {
@@ -154,7 +156,7 @@ func (d *dialog) ask(ctx context.Context, prof Profile, text string, hidden bool
 	r := d.p.run(ctx, append([]string{path}, argv...), stderr)
 	switch {
 	case r.timedOut:
-		return "", errorf(ErrTimeout, "profile %q: the %s dialog got no answer within %s and was closed (%s sets the seconds allowed)", Clean(prof.Name), d.prog, d.p.timeout(), TimeoutEnv)
+		return "", errorf(ErrTimeout, "profile %q: the %s dialog got no answer within %s and was closed (%s sets the seconds allowed)", termtext.Escape(prof.Name), d.prog, d.p.timeout(), TimeoutEnv)
 	case r.err != nil:
 		return "", fmt.Errorf("the %s dialog could not be shown: %w", d.prog, r.err)
 	case r.exitCode == 0:
@@ -162,7 +164,7 @@ func (d *dialog) ask(ctx context.Context, prof Profile, text string, hidden bool
 	case r.exitCode == 1 && (d.prog != OSAScript || strings.Contains(string(stderr.b), "(-128)")):
 		// zenity, kdialog and our PowerShell form exit 1 on Cancel (and
 		// on closing the window); osascript says "User canceled (-128)".
-		return "", errorf(ErrCancelled, "profile %q: cancelled in the %s dialog", Clean(prof.Name), d.prog)
+		return "", errorf(ErrCancelled, "profile %q: cancelled in the %s dialog", termtext.Escape(prof.Name), d.prog)
 	}
 	return "", fmt.Errorf("the %s dialog failed with exit status %d", d.prog, r.exitCode)
 }
@@ -201,7 +203,7 @@ func (p *Prompter) notifySend(ctx context.Context, text string) error {
 		return err
 	}
 	// The body is markup to most notification servers.
-	body := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(Clean(text))
+	body := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(termtext.Escape(text))
 	r := p.run(ctx, []string{path, "--app-name=" + dialogTitle, dialogTitle, body}, nil)
 	if r.timedOut || r.err != nil || r.exitCode != 0 {
 		return fmt.Errorf("notify-send failed")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
 // mfaProcess runs the profile's mfa_process, as the AWS SDK runs a
@@ -12,7 +14,7 @@ import (
 // Its stdout is the code and its stderr goes to ours. Its output is never
 // quoted in an error: it may hold a code or worse.
 func (p *Prompter) mfaProcess(ctx context.Context, q Code) (string, error) {
-	who := fmt.Sprintf("profile %q: mfa_process", Clean(q.Profile.Name))
+	who := fmt.Sprintf("profile %q: mfa_process", termtext.Escape(q.Profile.Name))
 	r := p.run(ctx, shellArgv(q.Profile.MFAProcess), p.stderr())
 	return programCode(q, r, who, p.timeout())
 }
@@ -25,12 +27,12 @@ func (p *Prompter) ykman(ctx context.Context, q Code) (string, error) {
 	if name == "" {
 		name, key = q.Device, "mfa_serial"
 	}
-	who := fmt.Sprintf("profile %q: ykman (OATH account %s, from %s)", Clean(q.Profile.Name), Clean(name), key)
+	who := fmt.Sprintf("profile %q: ykman (OATH account %s, from %s)", termtext.Escape(q.Profile.Name), termtext.Escape(name), key)
 	prog, err := p.lookPath("ykman")
 	if err != nil {
 		return "", errorf(ErrNoOneToAsk, "%s: ykman is not installed (yubikey-manager), or not on PATH", who)
 	}
-	p.Notify(ctx, Notice{Profile: q.Profile, Text: fmt.Sprintf("Touch your YubiKey if it flashes (MFA code for profile %s)", Clean(q.Profile.Name))})
+	p.Notify(ctx, Notice{Profile: q.Profile, Text: fmt.Sprintf("Touch your YubiKey if it flashes (MFA code for profile %s)", termtext.Escape(q.Profile.Name))})
 	r := p.run(ctx, []string{prog, "oath", "accounts", "code", "--single", name}, p.stderr())
 	return programCode(q, r, who, p.timeout())
 }

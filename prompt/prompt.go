@@ -16,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aws-runas/aws-runas/internal/childenv"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
 // The kinds of failure a caller maps to an exit status: ErrCancelled is
@@ -170,7 +173,7 @@ func Select(flag, env, mfaPrompt, profile string) (string, error) {
 				return d, nil
 			}
 		}
-		return "", fmt.Errorf("%s: unknown prompt driver %q: use one of %s", c.where, Clean(c.v), strings.Join(Drivers, ", "))
+		return "", fmt.Errorf("%s: unknown prompt driver %q: use one of %s", c.where, termtext.Escape(c.v), strings.Join(Drivers, ", "))
 	}
 	return Auto, nil
 }
@@ -191,11 +194,13 @@ func (p *Prompter) getenv(name string) string {
 	return getenv(p.Env, name)
 }
 
+// env is the environment of the programs the prompter runs (dialogs,
+// ykman, mfa_process): without secrets.
 func (p *Prompter) env() []string {
 	if p.Env == nil {
-		return os.Environ()
+		return childenv.WithoutSecrets(os.Environ())
 	}
-	return p.Env
+	return childenv.WithoutSecrets(p.Env)
 }
 
 func (p *Prompter) stderr() io.Writer {
@@ -248,7 +253,7 @@ func (p *Prompter) Code(ctx context.Context, q Code) (string, error) {
 	case d == Auto && q.Profile.MFAProcess != "":
 		return p.mfaProcess(ctx, q)
 	}
-	a, err := p.asker(d, q.Profile, "an MFA code for "+Clean(q.Device))
+	a, err := p.asker(d, q.Profile, "an MFA code for "+termtext.Escape(q.Device))
 	if err != nil {
 		return "", err
 	}
@@ -277,7 +282,7 @@ func (p *Prompter) Choose(ctx context.Context, q Choice) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	a, err := p.asker(d, q.Profile, "a choice ("+Clean(q.Text)+")")
+	a, err := p.asker(d, q.Profile, "a choice ("+termtext.Escape(q.Text)+")")
 	if err != nil {
 		return 0, err
 	}
@@ -288,21 +293,21 @@ func (p *Prompter) Choose(ctx context.Context, q Choice) (int, error) {
 // Stderr. It does not wait for the user, and works non-interactively.
 func (p *Prompter) Notify(ctx context.Context, q Notice) {
 	if _, out, closeTTY, err := p.tty(); err == nil {
-		fmt.Fprintln(out, Clean(q.Text))
+		fmt.Fprintln(out, termtext.Escape(q.Text))
 		closeTTY()
 		return
 	}
 	if p.notifySend(ctx, q.Text) == nil {
 		return
 	}
-	fmt.Fprintf(p.stderr(), "aws-runas: %s\n", Clean(q.Text))
+	fmt.Fprintf(p.stderr(), "aws-runas: %s\n", termtext.Escape(q.Text))
 }
 
 func where(q Password) string {
 	if q.Host == "" {
-		return Clean(q.For)
+		return termtext.Escape(q.For)
 	}
-	return Clean(q.For) + " at " + Clean(q.Host)
+	return termtext.Escape(q.For) + " at " + termtext.Escape(q.Host)
 }
 
 // asker asks a person: with the terminal, or a dialog.
@@ -349,7 +354,7 @@ func (p *Prompter) asker(d string, prof Profile, what string) (asker, error) {
 func (p *Prompter) noOne(prof Profile, what, why string) error {
 	who := ""
 	if prof.Name != "" {
-		who = fmt.Sprintf("profile %q: ", Clean(prof.Name))
+		who = fmt.Sprintf("profile %q: ", termtext.Escape(prof.Name))
 	}
 	return errorf(ErrNoOneToAsk, "%s%s is needed, but %s: give the code with -o CODE, set mfa_process in the profile (a program that prints the code), choose a way to ask with --prompt DRIVER (one of %s), or run in a terminal", who, what, why, strings.Join(Drivers, ", "))
 }

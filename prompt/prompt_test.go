@@ -200,20 +200,3 @@ func TestWincredScript(t *testing.T) {
 		t.Errorf("-EncodedCommand %q, want UTF-16LE base64", argv[len(argv)-1])
 	}
 }
-
-func TestClean(t *testing.T) {
-	for in, want := range map[string]string{
-		"prod":             "prod",
-		"ünïcode":          "ünïcode",
-		"a\x1b[31mb":       `a\x1b[31mb`,
-		"rtl\u202eevil":    `rtl\u202eevil`,
-		"bad\xffutf8":      `bad\xffutf8`,
-		"nl\nand\ttab\x7f": `nl\x0aand\x09tab\x7f`,
-		"zero\u200bwidth":  `zero\u200bwidth`,
-		"\u0085next-line":  `\x85next-line`,
-	} {
-		if got := Clean(in); got != want {
-			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"golang.org/x/term"
 )
 
@@ -29,12 +30,12 @@ func (p *Prompter) tty() (io.Reader, io.Writer, func(), error) {
 func (t *terminal) code(ctx context.Context, q Code) (string, error) {
 	in, out, closeTTY, err := t.p.tty()
 	if err != nil {
-		return "", t.p.noOne(q.Profile, "an MFA code for "+Clean(q.Device), "the terminal cannot be opened")
+		return "", t.p.noOne(q.Profile, "an MFA code for "+termtext.Escape(q.Device), "the terminal cannot be opened")
 	}
 	defer closeTTY()
 	r := bufio.NewReader(in)
 	for try := 0; try < 3; try++ {
-		fmt.Fprintf(out, "Enter MFA code for %s: ", Clean(q.Device))
+		fmt.Fprintf(out, "Enter MFA code for %s: ", termtext.Escape(q.Device))
 		line, err := r.ReadString('\n')
 		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
 			fmt.Fprintln(out)
@@ -75,15 +76,15 @@ func (t *terminal) password(ctx context.Context, q Password) (string, error) {
 func (t *terminal) choose(ctx context.Context, q Choice) (int, error) {
 	in, out, closeTTY, err := t.p.tty()
 	if err != nil {
-		return 0, t.p.noOne(q.Profile, "a choice ("+Clean(q.Text)+")", "the terminal cannot be opened")
+		return 0, t.p.noOne(q.Profile, "a choice ("+termtext.Escape(q.Text)+")", "the terminal cannot be opened")
 	}
 	defer closeTTY()
 	for i, o := range q.Options {
-		fmt.Fprintf(out, "%3d) %s\n", i+1, Clean(o))
+		fmt.Fprintf(out, "%3d) %s\n", i+1, termtext.Escape(o))
 	}
 	r := bufio.NewReader(in)
 	for try := 0; try < 3; try++ {
-		fmt.Fprintf(out, "%s [1-%d]: ", Clean(q.Text), len(q.Options))
+		fmt.Fprintf(out, "%s [1-%d]: ", termtext.Escape(q.Text), len(q.Options))
 		line, err := r.ReadString('\n')
 		if err != nil && line == "" {
 			if errors.Is(err, io.EOF) {

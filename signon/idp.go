@@ -8,27 +8,20 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
+
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
-// Clean makes text that came from an identity provider or from STS
-// safe to print on a terminal: control characters (escape sequences) and
-// format characters (bidirectional overrides, zero-width joiners, which
-// can make text read other than it is) become spaces, runs of white space
-// one space, and long text is cut, by runes so that no UTF-8 sequence is
-// split.
+// Clean shortens what an identity provider or STS says for one line of a
+// terminal: runs of white space become one space, long text is cut (by
+// runes, so no UTF-8 sequence is split), and what is left is escaped by
+// termtext.Escape.
 func Clean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.In(r, unicode.Cf) || r == unicode.ReplacementChar {
-			return ' '
-		}
-		return r
-	}, s)
 	s = strings.Join(strings.Fields(s), " ")
 	if r := []rune(s); len(r) > 300 {
 		s = string(r[:300]) + "..."
 	}
-	return s
+	return termtext.Escape(s)
 }
 
 // IsLoopback says whether host is this machine.

@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// One sanitizer for what identity providers say: controls and format
-// characters out, white space collapsed, cut by runes.
+// What identity providers say: white space collapsed, cut by runes,
+// controls and format characters escaped.
 func TestIdPClean(t *testing.T) {
-	if got := Clean("a\x1b[31mred\n\tline\u202e  x\u200by"); got != "a [31mred line x y" {
+	if got := Clean("a\x1b[31mred\n\tline\u202e  x\u200by"); got != `a\x1b[31mred line\u202e x\u200by` {
 		t.Fatalf("%q", got)
 	}
 	if got := Clean(strings.Repeat("x", 400)); len(got) != 303 {

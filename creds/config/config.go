@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws-runas/aws-runas/internal/awssts"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/mitchellh/go-homedir"
 )
 
@@ -212,15 +214,46 @@ func (c *Config) Names() []string {
 }
 
 // Profile finds a profile by name. The project file, when there is one,
-// comes first and is read with projectKeys only.
+// comes first and is read with projectKeys only; a project profile that has
+// the name of one of the user's own is refused (shadowing), so a cloned
+// repository can never change what the user's profile means.
 func (c *Config) Profile(name string) (*Profile, error) {
 	if c.project != nil {
 		p, found, err := c.read(c.project, name, true)
-		if err != nil || found {
-			return p, err
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			if own, err := c.ownPlace(name); err != nil {
+				return nil, err
+			} else if own != "" {
+				return nil, fmt.Errorf("profile %q is defined both in this project's %s and in your own %s: a project's aws_config may not redefine a profile of your own files; rename it in %s, or run aws-runas from another directory", name, p.Where, own, c.Files.Project)
+			}
+			return p, nil
 		}
 	}
 	return c.userProfile(name)
+}
+
+// ownPlace is where the user's own files define profile name ("" if not).
+func (c *Config) ownPlace(name string) (string, error) {
+	for _, sec := range configSection(name) {
+		_, at, err := c.config.sectionAt(sec)
+		if err != nil {
+			return "", err
+		}
+		if at >= 0 {
+			return location{c.config, at}.String(), nil
+		}
+	}
+	_, at, err := c.credentials.sectionAt(name)
+	if err != nil {
+		return "", err
+	}
+	if at >= 0 {
+		return location{c.credentials, at}.String(), nil
+	}
+	return "", nil
 }
 
 // userProfile finds a profile in the user's own files only.
@@ -386,8 +419,40 @@ func (p *Profile) Set(key, value string) error {
 		p.Duration = time.Duration(n) * time.Second
 		return nil
 	}
+	if err := checkValue(key, value); err != nil {
+		return err
+	}
 	if f := p.field(key); f != nil {
 		*f = value
+	}
+	return nil
+}
+
+// checkValue refuses an identifier that is not one, whichever file it is
+// in, before it reaches STS or a terminal. The caller adds file and line.
+// An external ID is not shown: some treat it as a shared secret.
+func checkValue(key, value string) error {
+	switch key {
+	case "role_arn":
+		if !awssts.IsRoleARN(value) {
+			return fmt.Errorf("role_arn \"%s\" is not an IAM role ARN (arn:aws:iam::123456789012:role/NAME, a path optional: role/PATH/NAME)", termtext.Escape(value))
+		}
+	case "mfa_serial":
+		if !awssts.IsMFASerial(value) {
+			return fmt.Errorf("mfa_serial \"%s\" is not an MFA device (an ARN such as arn:aws:iam::123456789012:mfa/NAME, or a serial number: 9 to 256 of letters, digits and +=/:,.@_-)", termtext.Escape(value))
+		}
+	case "external_id":
+		if !awssts.IsExternalID(value) {
+			return errors.New("external_id is not one STS takes (2 to 1224 of letters, digits and +=,.@:/_-); the value is not shown")
+		}
+	case "role_session_name":
+		if !awssts.IsSessionName(value) {
+			return fmt.Errorf("role_session_name \"%s\" is not a role session name (at least 2 of letters, digits and +=,.@_-)", termtext.Escape(value))
+		}
+	case "source_profile":
+		if strings.TrimSpace(value) == "" || termtext.Has(value) {
+			return fmt.Errorf("source_profile \"%s\" is not a profile name", termtext.Escape(value))
+		}
 	}
 	return nil
 }

@@ -39,7 +39,7 @@ s3 =
 [profile prod]
 role_arn = arn:aws:iam::123456789012:role/prod
 source_profile = base
-external_id = ext#1
+external_id = ext=1,a@b.c:d/e-f_g+h
 duration_seconds = 7200
 role_session_name = alice
 
@@ -91,7 +91,7 @@ func TestProfileKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.ExternalID != "ext#1" || p.Duration != 2*time.Hour || p.RoleSessionName != "alice" {
+	if p.ExternalID != "ext=1,a@b.c:d/e-f_g+h" || p.Duration != 2*time.Hour || p.RoleSessionName != "alice" {
 		t.Errorf("prod = %+v", p)
 	}
 }
@@ -190,6 +190,39 @@ func TestProjectConfigIsRestricted(t *testing.T) {
 	c = write("[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = helper\n[profile helper]\nrole_arn = arn:aws:iam::123456789012:role/h\nsource_profile = base\n")
 	if _, err := c.Resolve("app"); err == nil || !strings.Contains(err.Error(), `profile "helper" not found`) {
 		t.Errorf("project source_profile: error = %v", err)
+	}
+}
+
+// A project profile named like one of the user's own is refused, naming
+// both files: a cloned repository never changes what "prod" means.
+func TestProjectProfileMayNotShadowOwn(t *testing.T) {
+	f := writeFiles(t, testConfig, testCredentials)
+	f.Project = filepath.Join(t.TempDir(), "aws_config")
+	for _, tc := range []struct{ name, own string }{
+		{"prod", f.Config + ":11"},            // [profile prod] of the config file
+		{"default", f.Config + ":2"},          // [default]
+		{"base", f.Config + ":5"},             // in both of the user's files: the config file is named
+		{"creds-only", f.Credentials + ":10"}, // only in the credentials file
+	} {
+		creds := testCredentials + "\n[creds-only]\naws_access_key_id = AKIAX\naws_secret_access_key = x\n"
+		if err := os.WriteFile(f.Credentials, []byte(creds), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		section := "[profile " + tc.name + "]"
+		if err := os.WriteFile(f.Project, []byte("# project\n"+section+"\nrole_arn = arn:aws:iam::999999999999:role/x\nsource_profile = base\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := load(t, f).Resolve(tc.name)
+		if err == nil || !strings.Contains(err.Error(), f.Project+":2 ") || !strings.Contains(err.Error(), tc.own+":") {
+			t.Errorf("%s: error = %v, want one naming %s:2 and %s", tc.name, err, f.Project, tc.own)
+		}
+	}
+	// A name of the project's own is fine.
+	if err := os.WriteFile(f.Project, []byte("[profile app]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = base\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := load(t, f).Resolve("app"); err != nil {
+		t.Error(err)
 	}
 }
 

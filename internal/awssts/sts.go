@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -142,3 +143,34 @@ var (
 	SessionBounds = [2]time.Duration{15 * time.Minute, 36 * time.Hour}
 	RoleBounds    = [2]time.Duration{15 * time.Minute, 12 * time.Hour}
 )
+
+// CheckEndpoint refuses an STS endpoint that would send signed requests,
+// and the credentials STS answers with, across the network in the clear:
+// https, or http to this machine only (a local test server). from names
+// where the URL was set, for the error.
+func CheckEndpoint(endpoint, from string) error {
+	if endpoint == "" {
+		return nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("STS endpoint %s (%s) is not a URL such as https://sts.eu-west-1.amazonaws.com", endpoint, from)
+	}
+	switch {
+	case u.Scheme == "https":
+		return nil
+	case u.Scheme == "http" && isLoopback(u.Hostname()):
+		return nil
+	case u.Scheme == "http":
+		return fmt.Errorf("STS endpoint %s (%s) is plain http to a host off this machine: use https (http is accepted only for localhost, 127.0.0.0/8 and ::1)", u.Redacted(), from)
+	}
+	return fmt.Errorf("STS endpoint %s (%s): use https", u.Redacted(), from)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

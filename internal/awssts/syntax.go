@@ -50,9 +50,10 @@ func IsRegion(s string) bool {
 	return true
 }
 
-// IsRoleARN: arn:PARTITION:iam::ACCOUNT:role/PATH/NAME, the partition
-// starting with "aws" (aws, aws-cn, aws-us-gov, ...), the account 12
-// digits, and the path and name 1 to 512 of IAM's [\w+=,.@/-].
+// IsRoleARN: arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME as IAM defines
+// it: the partition starting with "aws" (aws, aws-cn, aws-us-gov, ...), the
+// account 12 digits, the path (with its slashes) at most 512 printable ASCII
+// characters, the name 1 to 64 of [\w+=,.@-].
 func IsRoleARN(s string) bool {
 	parts := strings.SplitN(s, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "iam" || parts[3] != "" || !allDigits(parts[4], 12) {
@@ -63,12 +64,42 @@ func IsRoleARN(s string) bool {
 			return false
 		}
 	}
-	name, ok := strings.CutPrefix(parts[5], "role/")
-	if !ok || len(name) == 0 || len(name) > 512 {
+	rest, ok := strings.CutPrefix(parts[5], "role/")
+	if !ok {
 		return false
 	}
-	for i := 0; i < len(name); i++ {
-		if c := name[i]; !isWord(c) && !strings.ContainsRune("+=,.@/-", rune(c)) {
+	path, name := "", rest
+	if i := strings.LastIndexByte(rest, '/'); i >= 0 {
+		path, name = rest[:i+1], rest[i+1:]
+	}
+	if len(path)+1 > 512 || !inAlphabet(name, 1, 64, "+=,.@-") {
+		return false
+	}
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// IsSessionName: a role session name is at least 2 of STS's [\w+=,.@-];
+// a longer one than STS's 64 is cut (SessionName), not refused.
+func IsSessionName(s string) bool { return inAlphabet(s, 2, len(s), "+=,.@-") }
+
+// IsMFASerial: an MFA device's serial number or ARN as STS takes it, 9 to
+// 256 characters of [\w+=/:,.@-].
+func IsMFASerial(s string) bool { return inAlphabet(s, 9, 256, "+=/:,.@-") }
+
+// IsExternalID: 2 to 1224 characters of [\w+=,.@:/-], as STS takes it.
+func IsExternalID(s string) bool { return inAlphabet(s, 2, 1224, "+=,.@:/-") }
+
+func inAlphabet(s string, min, max int, extra string) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isWord(c) && strings.IndexByte(extra, c) < 0 {
 			return false
 		}
 	}

@@ -1,5 +1,7 @@
 package oidc
 
+import "github.com/aws-runas/aws-runas/signon"
+
 // Knobs of the sign-in for the tests of package oidc_test, which sign in
 // through creds.Provider.
 var (
@@ -8,4 +10,4 @@ var (
 )
 
 // TimeoutVar is the variable of the login timeout.
-const TimeoutVar = oidcTimeoutVar
+const TimeoutVar = signon.LoginTimeoutVar

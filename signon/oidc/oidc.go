@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -44,8 +43,6 @@ const (
 	oidcLoginTimeout = 10 * time.Minute
 	// oidcHTTPTimeout bounds each request to the identity provider.
 	oidcHTTPTimeout = 30 * time.Second
-	// oidcTimeoutVar is the environment variable of the login timeout.
-	oidcTimeoutVar = "AWS_RUNAS_LOGIN_TIMEOUT"
 )
 
 // oidcStderr is where sign-in instructions go: the URL to open, the device
@@ -311,17 +308,7 @@ func (c *oidcClient) forget() {
 
 // loginTimeout is how long the user has to sign in.
 func (c *oidcClient) loginTimeout() (time.Duration, error) {
-	v := c.env.Getenv(oidcTimeoutVar)
-	if v == "" {
-		return oidcLoginTimeout, nil
-	}
-	if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		return time.Duration(n) * time.Second, nil
-	}
-	if d, err := time.ParseDuration(v); err == nil && d > 0 {
-		return d, nil
-	}
-	return 0, fmt.Errorf("%s=%q is not a duration (seconds, or like 2m30s)", oidcTimeoutVar, v)
+	return signon.LoginTimeout(c.env.Getenv, oidcLoginTimeout)
 }
 
 // oauthError says what failed at the identity provider, from its error

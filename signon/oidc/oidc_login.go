@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -20,6 +18,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/aws-runas/aws-runas/internal/browser"
 	"github.com/aws-runas/aws-runas/signon"
 )
 
@@ -27,58 +26,34 @@ import (
 // a headless browser or an HTTP client; users can with $BROWSER.
 var oidcOpenBrowser = openBrowser
 
-// openBrowser starts $BROWSER with the URL, else the system's opener:
-// open on macOS, rundll32's URL handler on Windows, xdg-open elsewhere. It
-// does not wait: the sign-in ends when the identity provider redirects
-// back, not when the browser exits.
-func openBrowser(getenv func(string) string, u string) error {
+// openBrowser shows u in the user's browser (browser.Open: $BROWSER, else
+// the system's opener), through a private file that redirects, so that
+// the URL, which carries the sign-in's one-time state, is on no command
+// line. It returns once the browser has the file or ctx ends: the sign-in
+// ends when the identity provider redirects back, not when the browser
+// exits.
+func openBrowser(ctx context.Context, getenv func(string) string, u string) error {
 	// The URL may come from the identity provider (the device flow's
-	// verification_uri): only a web address may reach the opener, never
-	// a file: or smb: URL it would run or mount, nor an argument that
-	// begins with '-', which a browser would take for an option.
+	// verification_uri): only a web address may reach the browser, never
+	// a file: or smb: URL it would run or mount.
 	if pu, err := url.Parse(u); err != nil || !signon.SecureURL(pu) || strings.HasPrefix(u, "-") {
 		return fmt.Errorf("not opening %q in a browser: not an https URL", signon.Clean(u))
 	}
-	var name string
-	var args []string
-	if b := getenv("BROWSER"); b != "" {
-		// As for xdg-open and Python's webbrowser: a list of commands, of
-		// which the first is used; %s stands for the URL, else it is the
-		// last argument.
-		first, _, _ := strings.Cut(b, string(os.PathListSeparator))
-		if _, err := exec.LookPath(first); err == nil {
-			name = first
-		} else if f := strings.Fields(first); len(f) > 0 {
-			name, args = f[0], f[1:]
+	return browser.Open(ctx, u, getenv, os.Environ())
+}
+
+// openInBackground runs oidcOpenBrowser while the sign-in goes on; the
+// returned func ends it (removing the redirect file) and waits for that.
+func (c *oidcClient) openInBackground(ctx context.Context, u string) (stop func()) {
+	octx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := oidcOpenBrowser(octx, c.env.Getenv, u); err != nil {
+			c.env.Debug("OIDC: cannot open a browser: %v", err)
 		}
-		placed := false
-		for i, a := range args {
-			if strings.Contains(a, "%s") {
-				args[i], placed = strings.ReplaceAll(a, "%s", u), true
-			}
-		}
-		if !placed {
-			args = append(args, u)
-		}
-	}
-	if name == "" {
-		switch runtime.GOOS {
-		case "darwin":
-			name, args = "open", []string{u}
-		case "windows":
-			name, args = "rundll32", []string{"url.dll,FileProtocolHandler", u}
-		default:
-			name, args = "xdg-open", []string{u}
-		}
-	}
-	// No stdin, stdout or stderr: stdout carries only shell code, and a
-	// browser's chatter on stderr would bury the instructions.
-	cmd := exec.Command(name, args...)
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	go func() { _ = cmd.Wait() }()
-	return nil
+	}()
+	return func() { cancel(); <-done }
 }
 
 // parseLoopbackRedirect checks web_identity_redirect_uri: a loopback http
@@ -228,9 +203,7 @@ func (c *oidcClient) browserLogin(ctx context.Context) (*oidcTokenFile, error) {
 
 	fmt.Fprintf(oidcStderr, "Sign in at %s in your browser. If it does not open, open this URL:\n\n    %s\n\n", signon.Clean(c.issuer), startURL)
 	c.env.Debug("OIDC: waiting for the sign-in at %s (up to %s)", redirect.String(), timeout)
-	if err := oidcOpenBrowser(c.env.Getenv, startURL); err != nil {
-		c.env.Debug("OIDC: cannot open a browser: %v", err)
-	}
+	defer c.openInBackground(ctx, startURL)()
 
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
@@ -238,7 +211,7 @@ func (c *oidcClient) browserLogin(ctx context.Context) (*oidcTokenFile, error) {
 	select {
 	case a = <-answers:
 	case <-timer.C:
-		return nil, fmt.Errorf("profile %q: no sign-in at %s within %s (was the browser closed?); run again to retry (%s sets the time allowed)", c.profile, c.issuer, timeout, oidcTimeoutVar)
+		return nil, fmt.Errorf("profile %q: no sign-in at %s within %s (was the browser closed?); run again to retry (%s sets the time allowed)", c.profile, c.issuer, timeout, signon.LoginTimeoutVar)
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -291,9 +264,7 @@ func (c *oidcClient) deviceLogin(ctx context.Context) (*oidcTokenFile, error) {
 	// As aws sso login does: a browser on this machine, if there is one,
 	// is spared the typing. Without one, the instructions above serve.
 	open := cmp.Or(da.VerificationURIComplete, da.VerificationURI)
-	if err := oidcOpenBrowser(c.env.Getenv, open); err != nil {
-		c.env.Debug("OIDC: cannot open a browser: %v", err)
-	}
+	defer c.openInBackground(ctx, open)()
 
 	lctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -305,7 +276,7 @@ func (c *oidcClient) deviceLogin(ctx context.Context) (*oidcTokenFile, error) {
 		case errors.Is(err, context.DeadlineExceeded) && !da.Expiry.IsZero() && !time.Now().Before(da.Expiry):
 			return nil, fmt.Errorf("profile %q: the code expired before sign-in at %s was completed; run again", c.profile, c.issuer)
 		case errors.Is(err, context.DeadlineExceeded):
-			return nil, fmt.Errorf("profile %q: no sign-in at %s within %s; run again to retry (%s sets the time allowed)", c.profile, c.issuer, timeout, oidcTimeoutVar)
+			return nil, fmt.Errorf("profile %q: no sign-in at %s within %s; run again to retry (%s sets the time allowed)", c.profile, c.issuer, timeout, signon.LoginTimeoutVar)
 		}
 		return nil, c.oauthError("device sign-in", err)
 	}
@@ -322,4 +293,6 @@ func oidcPage(title, text string) string {
 
 // Browse opens u as a sign-in does: with $BROWSER, else the system's
 // opener; only https, or http to this machine.
-func Browse(getenv func(string) string, u string) error { return oidcOpenBrowser(getenv, u) }
+func Browse(ctx context.Context, getenv func(string) string, u string) error {
+	return oidcOpenBrowser(ctx, getenv, u)
+}

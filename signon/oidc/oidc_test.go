@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,10 @@ import (
 	"github.com/aws-runas/aws-runas/signon"
 )
 
+// $BROWSER is honoured (%s placed, else last), and the browser gets a
+// private file that redirects to the URL, never the URL on its command
+// line (the start URL carries the sign-in's one-time state), nor a secret
+// in its environment.
 func TestOpenBrowserHonoursBROWSER(t *testing.T) {
 	if os.PathSeparator != '/' {
 		t.Skip("a shell script browser")
@@ -21,16 +26,20 @@ func TestOpenBrowserHonoursBROWSER(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "opened")
 	script := filepath.Join(dir, "browser")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s|' \"$@\" > "+out+".tmp && mv "+out+".tmp "+out+"\n"), 0o700); err != nil {
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nfor a; do case $a in *.html) cat \"$a\" > "+out+".page;; esac; done\nenv > "+out+".env\nprintf '%s|' \"$@\" > "+out+".tmp && mv "+out+".tmp "+out+"\n"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	const u = "http://127.0.0.1:1/a?state=one-time-state&d=e"
+	t.Setenv("SAML_PASSWORD", "pw-secret")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "key-secret")
+	t.Setenv("__AWS_RUNAS_EVAL_FILE", "/tmp/eval-file")
 	for _, tc := range []struct{ browser, want string }{
-		{script, "http://127.0.0.1:1/a?b=c&d=e|"},
-		{script + " --new-window %s --flag:other-browser", "--new-window|http://127.0.0.1:1/a?b=c&d=e|--flag|"},
+		{script, `^/.+/signin\.html\|$`},
+		{script + " --new-window %s --flag:other-browser", `^--new-window\|/.+/signin\.html\|--flag\|$`},
 	} {
 		os.Remove(out)
 		getenv := func(k string) string { return map[string]string{"BROWSER": tc.browser}[k] }
-		if err := openBrowser(getenv, "http://127.0.0.1:1/a?b=c&d=e"); err != nil {
+		if err := openBrowser(context.Background(), getenv, u); err != nil {
 			t.Fatal(err)
 		}
 		var got []byte
@@ -39,8 +48,17 @@ func TestOpenBrowserHonoursBROWSER(t *testing.T) {
 				break
 			}
 		}
-		if string(got) != tc.want {
-			t.Errorf("BROWSER=%q: got %q, want %q", tc.browser, got, tc.want)
+		if !regexp.MustCompile(tc.want).Match(got) || strings.Contains(string(got), "one-time-state") {
+			t.Errorf("BROWSER=%q: argv %q, want %s", tc.browser, got, tc.want)
+		}
+		if page, _ := os.ReadFile(out + ".page"); !strings.Contains(string(page), `url=http://127.0.0.1:1/a?state=one-time-state&amp;d=e"`) {
+			t.Errorf("the page: %s", page)
+		}
+		env, _ := os.ReadFile(out + ".env")
+		for _, secret := range []string{"pw-secret", "key-secret", "eval-file"} {
+			if strings.Contains(string(env), secret) {
+				t.Errorf("the browser's environment holds %s", secret)
+			}
 		}
 	}
 }
@@ -103,7 +121,7 @@ func TestOpenBrowserRefusesNonWebURLs(t *testing.T) {
 	}
 	getenv := func(k string) string { return map[string]string{"BROWSER": script}[k] }
 	for _, u := range []string{"file:///etc/passwd", "smb://host/share", "-new-window", "--user-data-dir=/tmp/x", "http://idp.example.com/device", "javascript:alert(1)", "https:///nohost"} {
-		if err := openBrowser(getenv, u); err == nil {
+		if err := openBrowser(context.Background(), getenv, u); err == nil {
 			t.Errorf("%q: opened", u)
 		}
 	}

@@ -94,7 +94,7 @@ web_identity_token_file = `+filepath.Join(t.TempDir(), "token")+`
 `, "")
 	w.browser = w.follow
 	oldOpen, oldStderr := *oidc.OpenBrowser, *oidc.Stderr
-	*oidc.OpenBrowser = func(_ func(string) string, u string) error {
+	*oidc.OpenBrowser = func(_ context.Context, _ func(string) string, u string) error {
 		w.mu.Lock()
 		w.opened = append(w.opened, u)
 		browser := w.browser

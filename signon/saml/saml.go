@@ -412,18 +412,26 @@ func (info *samlInfo) provider(prof *config.Profile, c *samlConfig) (string, err
 	}
 	slices.Sort(roles)
 	roles = slices.Compact(roles)
-	return "", fmt.Errorf("profile %q: role %s is not among the roles %s grants%s:\n  %s\nset role_arn to one of them", prof.Name, prof.RoleARN, c.where(), who, strings.Join(roles, "\n  "))
+	return "", fmt.Errorf("profile %q: role %s is not among the roles %s grants%s: %s; set role_arn to one of them", prof.Name, prof.RoleARN, c.where(), who, strings.Join(roles, ", "))
 }
 
 // samlPassword is SAML_PASSWORD, else one asked for without echo.
-func (j *job) samlPassword(ctx context.Context, c *samlConfig) (string, error) {
+//
+// to is where the password will be posted (the form's action, after every
+// redirect): the prompt names that host, and where it differs from
+// saml_auth_url's, both.
+func (j *job) samlPassword(ctx context.Context, c *samlConfig, to *url.URL) (string, error) {
 	if pw := j.env.Getenv(samlPasswordEnv); pw != "" {
 		return pw, nil
 	}
 	if !j.env.CanAsk() {
 		return "", &signon.InputNeededError{What: fmt.Sprintf("profile %q: signing in at %s needs the password of %s: set %s, or run without --non-interactive", c.profile, c.where(), signon.Clean(c.username), samlPasswordEnv)}
 	}
-	pw, err := j.env.Prompter.Password(ctx, prompt.Password{Profile: signon.PromptProfile(j.req.Profile), For: c.username, Host: c.where()})
+	host := c.where()
+	if to != nil && to.Host != "" && to.Host != host {
+		host = signon.Clean(to.Host) + " (redirected from " + c.where() + ")"
+	}
+	pw, err := j.env.Prompter.Password(ctx, prompt.Password{Profile: signon.PromptProfile(j.req.Profile), For: c.username, Host: host})
 	if err != nil {
 		return "", err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/remote"
 
+	"github.com/aws-runas/aws-runas/internal/childenv"
 	"github.com/aws-runas/aws-runas/signon"
 )
 
@@ -47,7 +48,8 @@ const (
 	samlBrowserURLEnv   = "AWS_RUNAS_BROWSER_URL"
 )
 
-// browserSignInTimeout is how long the user has to sign in.
+// browserSignInTimeout is how long the user has to sign in, unless
+// $AWS_RUNAS_LOGIN_TIMEOUT says otherwise (signon.LoginTimeout).
 var browserSignInTimeout = 10 * time.Minute
 
 // browserDonePage answers the intercepted POST in the browser.
@@ -65,16 +67,20 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("profile %q: signing in at %s in a browser: %s", c.profile, c.where(), fmt.Sprintf(format, args...))
 	}
+	timeout, err := signon.LoginTimeout(j.env.Getenv, browserSignInTimeout)
+	if err != nil {
+		return "", err
+	}
 	// The time allowed starts now: waiting for another run's browser
 	// sign-in is part of it.
-	ctx, cancel := context.WithTimeout(ctx, browserSignInTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	// One browser profile, so one browser sign-in at a time.
 	unlock := j.env.Cache.Lock(samlKind, "browser")
 	defer unlock()
 	if err := ctx.Err(); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return "", fail("no sign-in within %s (another sign-in held the browser)", browserSignInTimeout)
+			return "", fail("no sign-in within %s (another sign-in held the browser)", timeout)
 		}
 		return "", err
 	}
@@ -147,7 +153,7 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 
 	closed := watchTab(evCtx, tabCtx, detached)
 
-	fmt.Fprintf(samlStderr, "Sign in at %s in the browser window aws-runas opened (waiting up to %s).\n", c.where(), browserSignInTimeout)
+	fmt.Fprintf(samlStderr, "Sign in at %s in the browser window aws-runas opened (waiting up to %s).\n", c.where(), timeout)
 	navigated := make(chan error, 1)
 	go func() { navigated <- chromedp.Do(tabCtx, chromedp.Navigate(c.authURL.String())) }()
 	for {
@@ -178,7 +184,7 @@ func (j *job) samlBrowser(ctx context.Context, c *samlConfig) (string, error) {
 			return "", fail("%v", errBrowserClosed)
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return "", fail("no sign-in within %s", browserSignInTimeout)
+				return "", fail("no sign-in within %s (%s sets the time allowed)", timeout, signon.LoginTimeoutVar)
 			}
 			return "", ctx.Err()
 		case <-tabCtx.Done():
@@ -298,6 +304,9 @@ func (j *job) browserOptions() ([]chromedp.ExecAllocatorOption, error) {
 		chromedp.NoDefaultBrowserCheck,
 		// A profile for signing in, not for browsing: no account sync.
 		chromedp.Flag("disable-sync", true),
+		// The browser gets no secret: not the IdP password, nor keys.
+		chromedp.NoInheritEnv,
+		chromedp.Env(childenv.WithoutSecrets(os.Environ())...),
 	}
 	if p := j.env.Getenv(samlBrowserEnv); p != "" {
 		opts = append(opts, chromedp.ExecPath(p))

@@ -438,7 +438,7 @@ func (j *job) formSignIn(ctx context.Context, c *samlConfig, hc *samlHTTPClient)
 				}
 				fill[user] = name
 			}
-			pw, err := j.samlPassword(ctx, c)
+			pw, err := j.samlPassword(ctx, c, f.action)
 			if err != nil {
 				return "", err
 			}

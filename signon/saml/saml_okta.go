@@ -120,7 +120,7 @@ func (j *job) oktaSignIn(ctx context.Context, c *samlConfig, hc *samlHTTPClient)
 	if c.username == "" {
 		return "", c.errNeedUsername()
 	}
-	pw, err := j.samlPassword(ctx, c)
+	pw, err := j.samlPassword(ctx, c, nil)
 	if err != nil {
 		return "", err
 	}

@@ -314,7 +314,7 @@ func TestSAMLRefusals(t *testing.T) {
 	w.password = "wrong"
 	w.fail(creds.Request{Profile: "form-admin"}, "user name or password was not accepted", "Invalid username or password")
 	w.password = "alice-pw"
-	w.fail(creds.Request{Profile: "form-deploy"}, "role "+samlRolePrefix+"deploy is not among the roles", samlRolePrefix+"admin\n  "+samlRolePrefix+"readonly", "set role_arn")
+	w.fail(creds.Request{Profile: "form-deploy"}, "role "+samlRolePrefix+"deploy is not among the roles", samlRolePrefix+"admin, "+samlRolePrefix+"readonly", "set role_arn")
 	w.password = "mallory-pw"
 	w.fail(creds.Request{Profile: "form-tamper"}, "InvalidIdentityToken", "signature", "altered")
 	w.password = "eve-pw"
@@ -706,4 +706,25 @@ func TestFormSignInRefusesForeignLoginForm(t *testing.T) {
 	}))
 	defer idp.Close()
 	w.fail(creds.Request{Profile: "form-admin", SSO: creds.SSO{SAMLAuthURL: idp.URL + "/start"}}, "would send the password to "+strings.TrimPrefix(thief.URL, "http://")+"; refused")
+}
+
+// The password prompt names the host the password is posted to: after a
+// redirect from saml_auth_url's host to another, both.
+func TestSAMLPasswordPromptNamesReceivingHost(t *testing.T) {
+	w := newSAMLWorld(t)
+	redirector := httptest.NewServer(http.RedirectHandler(w.idp.SignInURL(), http.StatusFound))
+	t.Cleanup(redirector.Close)
+	c, cr := credtest.WriteFiles(t, "[profile moved]\nrole_arn = "+samlRolePrefix+"admin\nsaml_auth_url = "+redirector.URL+
+		"/start\nsaml_provider = form\nsaml_username = alice\n", "")
+	w.files = config.Files{Config: c, Credentials: cr}
+	p := w.provider()
+	var asked prompt.Password
+	p.Prompter = &prompttest.Answers{PasswordFunc: func(ctx context.Context, q prompt.Password) (string, error) { asked = q; return "alice-pw", nil }}
+	if _, err := p.Get(context.Background(), creds.Request{Profile: "moved"}); err != nil {
+		t.Fatal(err)
+	}
+	idpHost, redirHost := strings.TrimPrefix(w.idp.URL, "http://"), strings.TrimPrefix(redirector.URL, "http://")
+	if want := idpHost + " (redirected from " + redirHost + ")"; asked.For != "alice" || asked.Host != want {
+		t.Errorf("asked for the password of %q at %q, want alice at %q", asked.For, asked.Host, want)
+	}
 }

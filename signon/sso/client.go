@@ -45,7 +45,7 @@ type Client struct {
 	Notify func(msg string)
 	// OpenBrowser opens a URL in the user's browser. nil, or an error,
 	// means there is no browser: the device flow is used.
-	OpenBrowser func(url string) error
+	OpenBrowser func(ctx context.Context, url string) error
 	// UseDeviceCode asks for the device authorization grant instead of
 	// the authorization code flow.
 	UseDeviceCode bool

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	oidctypes "github.com/aws/aws-sdk-go-v2/service/ssooidc/types"
+
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
 const (
@@ -147,7 +149,7 @@ func (c *Client) loginDevice(ctx context.Context, s Settings, oc *ssooidc.Client
 	c.Notify(fmt.Sprintf("To sign in to IAM Identity Center (%s), open this URL in a browser:\n\n  %s\n\nand check that it shows the code:\n\n  %s\n",
 		quote(s.StartURL), cleanURL(verify), cleanText(aws.ToString(dev.UserCode))))
 	if openBrowser {
-		if err := c.OpenBrowser(verify); err != nil {
+		if err := c.OpenBrowser(ctx, verify); err != nil {
 			c.debug("SSO login: no browser opened: %v", err)
 		}
 	}
@@ -250,7 +252,7 @@ func (c *Client) loginPKCE(ctx context.Context, s Settings, oc *ssooidc.Client) 
 
 	c.Notify(fmt.Sprintf("Opening your browser to sign in to IAM Identity Center (%s).\nIf it does not open, open this URL on this machine:\n\n  %s\n",
 		quote(s.StartURL), cleanURL(authorize)))
-	if err := c.OpenBrowser(authorize); err != nil {
+	if err := c.OpenBrowser(ctx, authorize); err != nil {
 		return nil, reg, fmt.Errorf("%w: %v", errNoBrowser, err)
 	}
 	var res result
@@ -285,13 +287,7 @@ func randomString(n int) string {
 // escaped, nothing else changed.
 func cleanURL(s string) string { return cleanText(s) }
 
-func cleanText(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
-		return s
-	}
-	q := quote(s)
-	return q[1 : len(q)-1]
-}
+func cleanText(s string) string { return termtext.Escape(s) }
 
 func mkdirPrivate(path string) error {
 	return os.MkdirAll(filepath.Dir(path), 0o700)

@@ -80,7 +80,7 @@ func (e *env) client() *sso.Client {
 			defer e.mu.Unlock()
 			e.debugLog = append(e.debugLog, fmt.Sprintf(format, args...))
 		},
-		OpenBrowser: func(u string) error {
+		OpenBrowser: func(_ context.Context, u string) error {
 			e.opened.Add(1)
 			go func() {
 				if _, err := ssotest.Authorize(context.Background(), nil, u, true); err != nil {
@@ -268,7 +268,7 @@ func TestPKCELogin(t *testing.T) {
 func TestNoBrowserFallsBackToDevice(t *testing.T) {
 	e := newEnv(t, 20)
 	c := e.client()
-	c.OpenBrowser = func(string) error { return errors.New("no display") }
+	c.OpenBrowser = func(context.Context, string) error { return errors.New("no display") }
 	c.Sleep = func(ctx context.Context, d time.Duration) error {
 		m := regexp.MustCompile(`open this URL in a browser:\s+(\S+)`).FindStringSubmatch(e.messages())
 		if m == nil {
@@ -435,7 +435,7 @@ func TestLockWaitBounded(t *testing.T) {
 	c.LockTimeout = 50 * time.Millisecond
 	holder := e.client()
 	started, release := make(chan struct{}), make(chan struct{})
-	holder.OpenBrowser = func(string) error { close(started); <-release; return errors.New("closed") }
+	holder.OpenBrowser = func(context.Context, string) error { close(started); <-release; return errors.New("closed") }
 	holder.Sleep = func(ctx context.Context, d time.Duration) error { return errors.New("gave up") }
 	done := make(chan error, 1)
 	go func() { done <- holder.Login(context.Background(), e.settings) }()

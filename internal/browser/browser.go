@@ -1,6 +1,9 @@
-package console
+// Package browser opens a URL in the user's browser without handing the
+// URL, or a secret, to anyone else.
+package browser
 
 import (
+	"context"
 	"fmt"
 	"html"
 	"os"
@@ -9,31 +12,35 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/aws-runas/aws-runas/internal/childenv"
 )
 
 // openWait bounds how long Open keeps the redirect file for a browser
 // that has not read it.
 const openWait = 30 * time.Second
 
-// Open shows signinURL in the user's browser without putting it on the
-// browser's command line, where other users could read it (ps,
-// /proc/PID/cmdline): the URL goes into a private HTML file that
-// redirects to it, the browser is given the file, and the file is removed
-// once the browser has opened it (on Linux) or after openWait. The
-// browser is $BROWSER (a list of commands as for xdg-open; %s stands for
-// the file), else the system's opener, and gets an environment without
-// AWS variables or passwords.
-func Open(signinURL string, getenv func(string) string, environ []string) error {
-	dir, err := os.MkdirTemp("", "aws-runas-console-")
+// Open shows target, a URL that may carry a secret or one-time token (a
+// console sign-in, an OIDC authorization request), in the user's browser
+// without putting it on the browser's command line, where other users
+// could read it (ps, /proc/PID/cmdline): the URL goes into a private HTML
+// file that redirects to it, the browser is given the file, and the file
+// is removed once the browser has opened it (on Linux), when ctx ends (the
+// sign-in it serves is over), or after openWait; Open returns then.
+// The browser is $BROWSER (a list of commands as for xdg-open; %s stands
+// for the file), else the system's opener, and gets environ without
+// secrets (childenv).
+func Open(ctx context.Context, target string, getenv func(string) string, environ []string) error {
+	dir, err := os.MkdirTemp("", "aws-runas-browser-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	page := filepath.Join(dir, "signin.html")
-	u := html.EscapeString(signinURL)
+	u := html.EscapeString(target)
 	content := "<!DOCTYPE html><meta charset=\"utf-8\"><meta name=\"referrer\" content=\"no-referrer\">" +
-		"<meta http-equiv=\"refresh\" content=\"0;url=" + u + "\"><title>AWS console</title>" +
-		"<p><a href=\"" + u + "\">Continue to the AWS console</a></p>\n"
+		"<meta http-equiv=\"refresh\" content=\"0;url=" + u + "\"><title>aws-runas</title>" +
+		"<p><a href=\"" + u + "\">Continue</a></p>\n"
 	tmp := page + ".tmp"
 	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
 		return err
@@ -47,13 +54,14 @@ func Open(signinURL string, getenv func(string) string, environ []string) error 
 	}
 	name, args := browserCommand(getenv("BROWSER"), page)
 	cmd := exec.Command(name, args...)
-	cmd.Env = browserEnv(environ)
+	cmd.Env = childenv.WithoutSecrets(environ)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("opening the browser (%s): %w", name, err)
 	}
 	go func() { _ = cmd.Wait() }()
 	select {
 	case <-opened:
+	case <-ctx.Done():
 	case <-time.After(openWait):
 	}
 	return nil
@@ -93,19 +101,4 @@ func browserCommand(browser, page string) (string, []string) {
 		return "rundll32", []string{"url.dll,FileProtocolHandler", target}
 	}
 	return "xdg-open", []string{target}
-}
-
-// browserEnv is environ without AWS variables (keys, tokens, the
-// credential server's token) and the IdP password.
-func browserEnv(environ []string) []string {
-	out := make([]string, 0, len(environ))
-	for _, kv := range environ {
-		name, _, _ := strings.Cut(kv, "=")
-		up := strings.ToUpper(name)
-		if strings.HasPrefix(up, "AWS_") || up == "SAML_PASSWORD" {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package console
+package browser
 
 // watchOpen cannot tell when the browser opens the file here: Open waits
 // the full time.
