@@ -149,9 +149,17 @@ func (c *Client) loginDevice(ctx context.Context, s Settings, oc *ssooidc.Client
 	c.Notify(fmt.Sprintf("To sign in to IAM Identity Center (%s), open this URL in a browser:\n\n  %s\n\nand check that it shows the code:\n\n  %s\n",
 		quote(s.StartURL), cleanURL(verify), cleanText(aws.ToString(dev.UserCode))))
 	if openBrowser {
-		if err := c.OpenBrowser(ctx, verify); err != nil {
-			c.debug("SSO login: no browser opened: %v", err)
-		}
+		// In the background: the polling starts at once, whether or not a
+		// browser ever opens the page; the page goes when the login ends.
+		bctx, cancel := context.WithCancel(ctx)
+		opened := make(chan struct{})
+		go func() {
+			defer close(opened)
+			if err := c.OpenBrowser(bctx, verify); err != nil {
+				c.debug("SSO login: no browser opened: %v", err)
+			}
+		}()
+		defer func() { cancel(); <-opened }()
 	}
 	interval := time.Duration(dev.Interval) * time.Second
 	if interval <= 0 {
