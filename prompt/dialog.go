@@ -156,7 +156,7 @@ func (d *dialog) ask(ctx context.Context, prof Profile, text string, hidden bool
 	r := d.p.run(ctx, append([]string{path}, argv...), stderr)
 	switch {
 	case r.timedOut:
-		return "", errorf(ErrTimeout, "profile %q: the %s dialog got no answer within %s and was closed (%s sets the seconds allowed)", termtext.Escape(prof.Name), d.prog, d.p.timeout(), TimeoutEnv)
+		return "", errorf(ErrTimeout, "profile %q: the %s dialog got no answer within %s and was closed (%s sets the seconds allowed)", prof.Name, d.prog, d.p.timeout(), TimeoutEnv)
 	case r.err != nil:
 		return "", fmt.Errorf("the %s dialog could not be shown: %w", d.prog, r.err)
 	case r.exitCode == 0:
@@ -164,7 +164,7 @@ func (d *dialog) ask(ctx context.Context, prof Profile, text string, hidden bool
 	case r.exitCode == 1 && (d.prog != OSAScript || strings.Contains(string(stderr.b), "(-128)")):
 		// zenity, kdialog and our PowerShell form exit 1 on Cancel (and
 		// on closing the window); osascript says "User canceled (-128)".
-		return "", errorf(ErrCancelled, "profile %q: cancelled in the %s dialog", termtext.Escape(prof.Name), d.prog)
+		return "", errorf(ErrCancelled, "profile %q: cancelled in the %s dialog", prof.Name, d.prog)
 	}
 	return "", fmt.Errorf("the %s dialog failed with exit status %d", d.prog, r.exitCode)
 }

@@ -14,7 +14,7 @@ import (
 // Its stdout is the code and its stderr goes to ours. Its output is never
 // quoted in an error: it may hold a code or worse.
 func (p *Prompter) mfaProcess(ctx context.Context, q Code) (string, error) {
-	who := fmt.Sprintf("profile %q: mfa_process", termtext.Escape(q.Profile.Name))
+	who := fmt.Sprintf("profile %q: mfa_process", q.Profile.Name)
 	r := p.run(ctx, shellArgv(q.Profile.MFAProcess), p.stderr())
 	return programCode(q, r, who, p.timeout())
 }
@@ -27,7 +27,7 @@ func (p *Prompter) ykman(ctx context.Context, q Code) (string, error) {
 	if name == "" {
 		name, key = q.Device, "mfa_serial"
 	}
-	who := fmt.Sprintf("profile %q: ykman (OATH account %s, from %s)", termtext.Escape(q.Profile.Name), termtext.Escape(name), key)
+	who := fmt.Sprintf("profile %q: ykman (OATH account %s, from %s)", q.Profile.Name, termtext.Escape(name), key)
 	prog, err := p.lookPath("ykman")
 	if err != nil {
 		return "", errorf(ErrNoOneToAsk, "%s: ykman is not installed (yubikey-manager), or not on PATH", who)

@@ -354,7 +354,7 @@ func (p *Prompter) asker(d string, prof Profile, what string) (asker, error) {
 func (p *Prompter) noOne(prof Profile, what, why string) error {
 	who := ""
 	if prof.Name != "" {
-		who = fmt.Sprintf("profile %q: ", termtext.Escape(prof.Name))
+		who = fmt.Sprintf("profile %q: ", prof.Name)
 	}
 	return errorf(ErrNoOneToAsk, "%s%s is needed, but %s: give the code with -o CODE, set mfa_process in the profile (a program that prints the code), choose a way to ask with --prompt DRIVER (one of %s), or run in a terminal", who, what, why, strings.Join(Drivers, ", "))
 }

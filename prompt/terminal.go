@@ -9,8 +9,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/aws-runas/aws-runas/internal/termtext"
 	"golang.org/x/term"
+
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
 // terminal asks on the controlling terminal, never on stdout or stderr, so
