@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -15,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aws-runas/aws-runas/internal/testtool"
 )
 
 // MFA wherever the user works (issue 16): the built binary with no
@@ -95,61 +96,18 @@ func (d *detached) wait() (runResult, time.Duration) {
 	return r, time.Since(d.start)
 }
 
-// startXvfb starts an X server on a free display (Xvfb picks it and says
-// which on -displayfd once it takes clients) and returns DISPLAY's value.
+// startXvfb starts an X server with the dialog the tests answer.
 func startXvfb(t *testing.T) string {
 	t.Helper()
-	xvfb := requireProg(t, "Xvfb")
 	requireProg(t, "zenity")
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "800x600x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		r.Close()
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if n == "" {
-			t.Fatal("Xvfb exited without a display number")
-		}
-		return ":" + n
-	case <-time.After(20 * time.Second):
-		t.Fatal("Xvfb gave no display number in 20s")
-	}
-	return ""
-}
-
-// xdoTimeout bounds each xdotool run; a dialog's start on a loaded
-// machine (the whole suite on two cores) can take many seconds.
-const xdoTimeout = 45 * time.Second
-
-// xdo runs xdotool on display, bounded.
-func xdo(t *testing.T, display string, args ...string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), xdoTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, requireProg(t, "xdotool"), args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	out, err := cmd.CombinedOutput()
-	return strings.TrimSpace(string(out)), err
+	return testtool.Xvfb(t)
 }
 
 // dialogWindows waits (xdotool's --sync, bounded) until a window named re
 // shows, and returns every one that does.
 func dialogWindows(t *testing.T, display, re string) []string {
 	t.Helper()
-	out, err := xdo(t, display, "search", "--sync", "--onlyvisible", "--name", re)
+	out, err := testtool.Xdotool(t, display, "search", "--sync", "--onlyvisible", "--name", re)
 	if err != nil {
 		t.Fatalf("no window named %q appeared: %v %s", re, err, out)
 	}
@@ -163,7 +121,7 @@ func answer(t *testing.T, display, win, text, key string) {
 	var out string
 	var err error
 	for try := 0; try < 40; try++ {
-		if out, err = xdo(t, display, "windowfocus", "--sync", win); err == nil {
+		if out, err = testtool.Xdotool(t, display, "windowfocus", "--sync", win); err == nil {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -172,11 +130,11 @@ func answer(t *testing.T, display, win, text, key string) {
 		t.Fatalf("windowfocus: %v %s", err, out)
 	}
 	if text != "" {
-		if out, err := xdo(t, display, "type", "--delay", "20", text); err != nil {
+		if out, err := testtool.Xdotool(t, display, "type", "--delay", "20", text); err != nil {
 			t.Fatalf("type: %v %s", err, out)
 		}
 	}
-	if out, err := xdo(t, display, "key", key); err != nil {
+	if out, err := testtool.Xdotool(t, display, "key", key); err != nil {
 		t.Fatalf("key %s: %v %s", key, err, out)
 	}
 }
@@ -267,7 +225,7 @@ func TestDialogParallelOneDialog(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	out, _ := xdo(t, display, "search", "--onlyvisible", "--name", "^aws-runas")
+	out, _ := testtool.Xdotool(t, display, "search", "--onlyvisible", "--name", "^aws-runas")
 	if wins := strings.Fields(out); len(wins) != 1 {
 		t.Fatalf("%d dialogs show, want 1", len(wins))
 	}

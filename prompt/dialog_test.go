@@ -50,7 +50,7 @@ func focus(t *testing.T, display, win string) {
 	var out string
 	var err error
 	for try := 0; try < 40; try++ {
-		if out, err = xdotool(t, display, "windowfocus", "--sync", win); err == nil {
+		if out, err = testtool.Xdotool(t, display, "windowfocus", "--sync", win); err == nil {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -62,10 +62,10 @@ func focus(t *testing.T, display, win string) {
 func typeInto(t *testing.T, display, win, text string) {
 	t.Helper()
 	focus(t, display, win)
-	if out, err := xdotool(t, display, "type", "--delay", "20", text); err != nil {
+	if out, err := testtool.Xdotool(t, display, "type", "--delay", "20", text); err != nil {
 		t.Fatalf("type: %v %s", err, out)
 	}
-	if out, err := xdotool(t, display, "key", "Return"); err != nil {
+	if out, err := testtool.Xdotool(t, display, "key", "Return"); err != nil {
 		t.Fatalf("key: %v %s", err, out)
 	}
 }
@@ -76,11 +76,11 @@ func typeInto(t *testing.T, display, win, text string) {
 func TestZenityCode(t *testing.T) {
 	for _, d := range []string{Zenity, KDialog} {
 		t.Run(d, func(t *testing.T) {
-			display := startXvfb(t)
+			display := testtool.Xvfb(t)
 			p := dialogPrompter(t, d, display, 30*time.Second)
 			c := askCode(p, Code{Profile: Profile{Name: "prod\x1b[31m"}, Device: testSerial})
 			win := findWindow(t, display, "^aws-runas")
-			name, err := xdotool(t, display, "getwindowname", win)
+			name, err := testtool.Xdotool(t, display, "getwindowname", win)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,12 +113,12 @@ func TestZenityCode(t *testing.T) {
 func TestDialogCancel(t *testing.T) {
 	for _, d := range []string{Zenity, KDialog} {
 		t.Run(d, func(t *testing.T) {
-			display := startXvfb(t)
+			display := testtool.Xvfb(t)
 			p := dialogPrompter(t, d, display, 30*time.Second)
 			c := askCode(p, Code{Profile: Profile{Name: "prod"}, Device: testSerial})
 			win := findWindow(t, display, "^aws-runas")
 			focus(t, display, win)
-			if out, err := xdotool(t, display, "key", "Escape"); err != nil {
+			if out, err := testtool.Xdotool(t, display, "key", "Escape"); err != nil {
 				t.Fatalf("key: %v %s", err, out)
 			}
 			a := wait(t, c)
@@ -131,7 +131,7 @@ func TestDialogCancel(t *testing.T) {
 
 // A masked password typed into the dialog is the answer, byte for byte.
 func TestZenityPassword(t *testing.T) {
-	display := startXvfb(t)
+	display := testtool.Xvfb(t)
 	p := dialogPrompter(t, Zenity, display, 30*time.Second)
 	c := make(chan answer, 1)
 	go func() {
@@ -147,7 +147,7 @@ func TestZenityPassword(t *testing.T) {
 // A dialog nobody answers is closed at the timeout: the timeout error,
 // and no window left.
 func TestDialogTimeout(t *testing.T) {
-	display := startXvfb(t)
+	display := testtool.Xvfb(t)
 	p := dialogPrompter(t, Zenity, display, 3*time.Second)
 	c := askCode(p, Code{Profile: Profile{Name: "prod"}, Device: testSerial})
 	findWindow(t, display, "^aws-runas")
@@ -155,7 +155,7 @@ func TestDialogTimeout(t *testing.T) {
 	if !errors.Is(a.err, ErrTimeout) || !strings.Contains(a.err.Error(), TimeoutEnv) {
 		t.Fatalf("got %q, %v; want the timeout error", a.s, a.err)
 	}
-	if out, err := xdotool(t, display, "search", "--name", "^aws-runas"); err == nil {
+	if out, err := testtool.Xdotool(t, display, "search", "--name", "^aws-runas"); err == nil {
 		t.Fatalf("a dialog window is left after the timeout: %s", out)
 	}
 }

@@ -3,8 +3,6 @@
 package prompt
 
 import (
-	"bufio"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,58 +13,11 @@ import (
 	"github.com/aws-runas/aws-runas/internal/testtool"
 )
 
-// startXvfb starts a real X server on a free display number (Xvfb picks
-// it and says which on -displayfd once it accepts clients) and returns
-// DISPLAY's value. The server is killed at cleanup.
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	xvfb := testtool.Require(t, "Xvfb")
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "800x600x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		r.Close()
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if n == "" {
-			t.Fatal("Xvfb exited without a display number")
-		}
-		return ":" + n
-	case <-time.After(20 * time.Second):
-		t.Fatal("Xvfb gave no display number in 20s")
-	}
-	return ""
-}
-
-// xdotool runs xdotool on display, bounded generously: --sync waits for a
-// window that a loaded machine may take many seconds to map.
-func xdotool(t *testing.T, display string, args ...string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, testtool.Require(t, "xdotool"), args...)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	out, err := cmd.CombinedOutput()
-	return strings.TrimSpace(string(out)), err
-}
-
 // findWindow waits (bounded) for a window whose name matches re and
 // returns its id.
 func findWindow(t *testing.T, display, re string) string {
 	t.Helper()
-	out, err := xdotool(t, display, "search", "--sync", "--onlyvisible", "--name", re)
+	out, err := testtool.Xdotool(t, display, "search", "--sync", "--onlyvisible", "--name", re)
 	if err != nil {
 		t.Fatalf("no window named %q appeared: %v %s", re, err, out)
 	}
@@ -76,7 +27,7 @@ func findWindow(t *testing.T, display, re string) string {
 // windowPID is the process that shows window win.
 func windowPID(t *testing.T, display, win string) string {
 	t.Helper()
-	pid, err := xdotool(t, display, "getwindowpid", win)
+	pid, err := testtool.Xdotool(t, display, "getwindowpid", win)
 	if err != nil {
 		t.Fatalf("getwindowpid: %v %s", err, pid)
 	}
@@ -90,9 +41,9 @@ func newWindow(t *testing.T, display, re, oldPID string) string {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		out, _ := xdotool(t, display, "search", "--onlyvisible", "--name", re)
+		out, _ := testtool.Xdotool(t, display, "search", "--onlyvisible", "--name", re)
 		for _, w := range strings.Fields(out) {
-			if pid, err := xdotool(t, display, "getwindowpid", w); err == nil && pid != oldPID {
+			if pid, err := testtool.Xdotool(t, display, "getwindowpid", w); err == nil && pid != oldPID {
 				return w
 			}
 		}
