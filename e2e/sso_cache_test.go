@@ -191,3 +191,75 @@ func TestSSOTokenFileOfTheCLI(t *testing.T) {
 		t.Errorf("logins = %d, want the CLI's one", w.sso.Logins())
 	}
 }
+
+// The refresh hook renews an Identity Center role in real interactive
+// shells (issue 11): the shell's credentials a minute from expiry and the
+// cached ones gone, the next prompt has new ones from GetRoleCredentials,
+// with the token the CLI left, asking nothing and showing nothing. Two
+// hours later, the access token expired too, the hook renews it with the
+// refresh token first. The shells run the -tags testclock build.
+func TestSSORefreshHook(t *testing.T) {
+	forEachInitShell(t, func(t *testing.T, sh initShell) {
+		w := newSSOWorld(t)
+		_, tok := w.cliLogin()
+		bin := t.TempDir()
+		if err := os.Symlink(testclockBinary(t), filepath.Join(bin, "aws-runas")); err != nil {
+			t.Fatal(err)
+		}
+		for i, kv := range w.env {
+			if path, ok := strings.CutPrefix(kv, "PATH="); ok {
+				w.env[i] = "PATH=" + bin + string(os.PathListSeparator) + path
+			}
+		}
+		tm := startInitShell(t, w.testWorld, sh, 1)
+
+		initDo(tm, "aws-runas dev")
+		initCheckPrompt(t, tm, "aws-runas dev", "(AWS:dev) e2e$", "(AWS:dev)", 33)
+		initDo(tm, `echo "key1=$AWS_ACCESS_KEY_ID role1=$AWS_RUNAS_ASSUMED_ROLE_ARN"`)
+		m := tm.waitLine(`key1=(ASIA[A-Z0-9]+) role1=(\S*)`)
+		key1, role := m[1], m[2]
+		if role != ssotest.RoleARN(ssoAccount, "Admin") {
+			t.Errorf("AWS_RUNAS_ASSUMED_ROLE_ARN=%s, want the permission set's role", role)
+		}
+
+		removeRoleCache(t, filepath.Join(w.home, ".aws"))
+		before := len(w.sso.Calls())
+		initDo(tm, sh.setExpiry("near", 60))
+		initDo(tm, `echo "key2=$AWS_ACCESS_KEY_ID exp2=$AWS_SESSION_EXPIRATION_UNIX role2=$AWS_RUNAS_ASSUMED_ROLE_ARN"`)
+		m = tm.waitLine(`key2=(\S*) exp2=([0-9]+) role2=(\S*)`)
+		exp, _ := strconv.ParseInt(m[2], 10, 64)
+		if m[1] == key1 || exp-time.Now().Unix() < 1800 || m[3] != role {
+			t.Errorf("after the prompt: key %s (was %s), expiry %d s ahead, role %s (was %s): not renewed", m[1], key1, exp-time.Now().Unix(), m[3], role)
+		}
+		if got := w.identityCenterCalls(before); strings.Join(got, " ") != "GetRoleCredentials" {
+			t.Errorf("the refresh hook: want one GetRoleCredentials, Identity Center saw %q", got)
+		}
+		initCheckPrompt(t, tm, "the refresh", "(AWS:dev) e2e$", "(AWS:dev)", 33)
+
+		// Two hours on, for aws-runas and the servers: the access token and
+		// the cached role credentials have expired; the session has not.
+		// STS, two hours ahead of the SDK's signing clock, now refuses
+		// GetCallerIdentity, as it does for a user whose clock is off (the
+		// portal does not mind): the role's ARN is kept from the cache.
+		w.advance(2 * time.Hour)
+		before = len(w.sso.Calls())
+		initDo(tm, sh.setExpiry("near-again", 61))
+		initDo(tm, `echo "key3=$AWS_ACCESS_KEY_ID exp3=$AWS_SESSION_EXPIRATION_UNIX role3=$AWS_RUNAS_ASSUMED_ROLE_ARN"`)
+		m = tm.waitLine(`key3=(\S*) exp3=([0-9]+) role3=(\S*)`)
+		exp, _ = strconv.ParseInt(m[2], 10, 64)
+		if m[1] == key1 || exp-w.now().Unix() < 1800 || m[3] != role {
+			t.Errorf("after the prompt, two hours on: key %s, expiry %d s ahead on the world's clock, role %q: not renewed", m[1], exp-w.now().Unix(), m[3])
+		}
+		if got := w.identityCenterCalls(before); strings.Join(got, " ") != "CreateToken(refresh_token) GetRoleCredentials" {
+			t.Errorf("the refresh hook with the access token expired: want a refresh and GetRoleCredentials, Identity Center saw %q", got)
+		}
+		initCheckPrompt(t, tm, "the refresh with the token expired", "(AWS:dev) e2e$", "(AWS:dev)", 33)
+		nt := w.readToken("corp")
+
+		s := tm.screen(false)
+		if strings.Contains(s, "aws-runas:") || strings.Contains(s, "sign in") || strings.Contains(s, w.sso.OIDCURL) {
+			t.Errorf("the refresh hook said something:\n%s", s)
+		}
+		noSecrets(t, "the terminal", s, w.secrets(tok.AccessToken, tok.RefreshToken, tok.ClientSecret, nt.AccessToken, nt.RefreshToken))
+	})
+}
