@@ -175,6 +175,22 @@ func TestSSOTokenFileOfTheCLI(t *testing.T) {
 		t.Errorf("the renewal showed something of a login:\n%s", r.stderr)
 	}
 
+	// Run mode, for a role not fetched yet: the only programs started
+	// are aws-runas and the command, with the user's argv.
+	w.exe = []string{strace, "-f", "-qq", "-e", "trace=execve", "-s", "65536", "-o", trace, testclockBinary(t)}
+	r = w.run(nil, "-v", "dev-ro", "--", "sh", "-c", "exit 0")
+	w.exe = []string{testclockBinary(t)}
+	if r.code != 0 || w.sso.RoleCredentialCalls(ssoAccount, "ReadOnly") != 1 {
+		t.Errorf("run mode with dev-ro: want exit 0 and GetRoleCredentials of ReadOnly:\n%s", r)
+	}
+	execs = readFile(t, trace)
+	if n := strings.Count(execs, "execve("); n != 2 || !strings.Contains(execs, `["sh", "-c", "exit 0"]`) {
+		t.Errorf("run mode started other programs than the command:\n%s", execs)
+	}
+	all = w.secrets(append(all, w.ssoSecrets()...)...)
+	noSecrets(t, "argv of the programs run mode started (strace)", execs, all)
+	noSecrets(t, "stderr of run mode", r.stderr, all)
+
 	// Eight hours more: the session is over; the refresh token is refused.
 	// Under --non-interactive: exit 3, the command to run, nothing on stdout.
 	w.advance(8 * time.Hour)
