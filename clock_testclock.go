@@ -9,11 +9,12 @@ import (
 	"time"
 )
 
-// serverClock, in test builds only, adds the seconds written in the file
+// runClock, in test builds only, adds the seconds written in the file
 // $AWS_RUNAS_TEST_CLOCK to the system's time, so an e2e test can move the
-// credential server's clock together with the STS test server's instead
-// of waiting. Release builds have no such variable.
-func serverClock(getenv func(string) string) func() time.Time {
+// run's clock (cache expiry, Identity Center tokens, the credential
+// server) together with its test servers' instead of waiting. Release
+// builds have no such variable.
+func runClock(getenv func(string) string) func() time.Time {
 	path := getenv("AWS_RUNAS_TEST_CLOCK")
 	if path == "" {
 		return time.Now

@@ -28,7 +28,7 @@ func (a *app) loadConfig(inv *invocation) (config.Files, *config.Config, error) 
 // provider puts the credential flows together for this process: the cache
 // beside the config, and the prompter that asks for codes and passwords.
 func (a *app) provider(files config.Files, cfg *config.Config, o *options) (*creds.Provider, error) {
-	prov := &creds.Provider{Config: cfg, Cache: &cache.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug}
+	prov := &creds.Provider{Config: cfg, Cache: &cache.Cache{Dir: files.CacheDir(), Warn: a.warn, Debug: a.debug}, Getenv: a.getenv, Debug: a.debug, Now: runClock(a.getenv)}
 	var err error
 	if prov.Prompter, err = a.prompter(o); err != nil {
 		return nil, err

@@ -74,7 +74,7 @@ func (a *app) startServer(ctx context.Context, prov *creds.Provider, req creds.R
 	if err != nil {
 		return nil, fmt.Errorf("credential server: hiding the default profile's keys from the command: %w", err)
 	}
-	srv, err := credserver.Start(ctx, credserver.Options{Source: src, Initial: res.Credentials, Now: serverClock(a.getenv),
+	srv, err := credserver.Start(ctx, credserver.Options{Source: src, Initial: res.Credentials, Now: runClock(a.getenv),
 		Logf: func(format string, args ...any) {
 			a.warn("credential server: " + termtext.Escape(fmt.Sprintf(format, args...)))
 		}})

@@ -96,6 +96,7 @@ func (a *app) runSSO(inv *invocation) error {
 		return err
 	}
 	client.Notify = func(msg string) { fmt.Fprintln(a.stderr, msg) }
+	client.Now = runClock(a.getenv)
 	if c.opts.NoBrowser {
 		client.OpenBrowser = nil
 	}

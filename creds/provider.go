@@ -443,6 +443,16 @@ func (j *job) role(ctx context.Context, i int) (*cache.Entry, error) {
 			// session name): asked once, cached with them.
 			_, arn := j.callerIdentity(ctx, e)
 			e.RoleARN, e.RoleSessionName = ssoRoleARN(arn)
+			if e.RoleARN == "" {
+				// STS did not say (unreachable, or this clock is off: the
+				// portal does not mind, STS does). The expired entry of
+				// this cache name was the same role: keep its ARN, which
+				// --renew checks and the shell shows.
+				var old cache.Entry
+				if j.p.Cache != nil && cache.ReadPrivateJSON(j.p.Cache.Path(cache.Role, name, ".json"), &old, j.p.debug) && old.Version == cache.Version {
+					e.RoleARN, e.RoleSessionName = old.RoleARN, old.RoleSessionName
+				}
+			}
 		}
 		j.p.Cache.Store(cache.Role, name, e)
 		return e, nil

@@ -27,6 +27,9 @@ type testWorld struct {
 	world
 	t   *testing.T
 	dir string
+	// exe, when set, is the argv that runs in place of the binary: another
+	// build of it, or a tracer and the binary.
+	exe []string
 }
 
 // newWorld seeds a world for t (see seed and baseEnv).
@@ -67,7 +70,11 @@ const runTimeout = 20 * time.Second
 // command prepares a run of the binary in w's environment plus extra
 // variables (NAME=VALUE, later ones win).
 func (w *testWorld) command(ctx context.Context, extra []string, args ...string) *exec.Cmd {
-	cmd := exec.CommandContext(ctx, bin(), args...)
+	argv := append([]string{bin()}, args...)
+	if len(w.exe) > 0 {
+		argv = append(append([]string(nil), w.exe...), args...)
+	}
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(append([]string(nil), w.env...), extra...)
 	cmd.Dir = w.dir
 	cmd.WaitDelay = 2 * time.Second

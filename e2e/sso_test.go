@@ -13,8 +13,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,12 +61,21 @@ source_profile = dev
 type ssoWorld struct {
 	*testWorld
 	sso *ssotest.Server
+	// The world's clock is the system's plus offset: Identity Center's,
+	// STS's, and (in the -tags testclock build, through the file clock)
+	// the binary's.
+	offset atomic.Int64
+	clock  string
 }
 
 func newSSOWorld(t *testing.T) *ssoWorld {
 	t.Helper()
 	w := newWorld(t)
-	srv := ssotest.NewTest(t, ssotest.Config{STS: w.srv, Accounts: []ssotest.Account{
+	sw := &ssoWorld{testWorld: w, clock: filepath.Join(w.dir, "clock")}
+	if err := os.WriteFile(sw.clock, []byte("0"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := ssotest.NewTest(t, ssotest.Config{STS: w.srv, Now: sw.now, Accounts: []ssotest.Account{
 		{ID: ssoAccount, Name: "Dev Account", Email: "dev@example.com", Roles: []string{"Admin", "ReadOnly"}},
 		{ID: ssoOtherAccount, Name: "prod", Email: "prod@example.com", Roles: []string{"Admin"}},
 	}})
@@ -76,8 +87,22 @@ func newSSOWorld(t *testing.T) *ssoWorld {
 		t.Fatal(err)
 	}
 	f.Close()
-	w.env = append(w.env, "AWS_ENDPOINT_URL_SSO_OIDC="+srv.OIDCURL, "AWS_ENDPOINT_URL_SSO="+srv.PortalURL)
-	return &ssoWorld{testWorld: w, sso: srv}
+	w.env = append(w.env, "AWS_ENDPOINT_URL_SSO_OIDC="+srv.OIDCURL, "AWS_ENDPOINT_URL_SSO="+srv.PortalURL, "AWS_RUNAS_TEST_CLOCK="+sw.clock)
+	sw.sso = srv
+	return sw
+}
+
+func (w *ssoWorld) now() time.Time { return time.Now().Add(time.Duration(w.offset.Load())) }
+
+// advance moves the world's clock on by d: Identity Center's, STS's, and
+// that of the testclock binary.
+func (w *ssoWorld) advance(d time.Duration) {
+	w.t.Helper()
+	off := time.Duration(w.offset.Add(int64(d)))
+	w.srv.Advance(d)
+	if err := os.WriteFile(w.clock, []byte(strconv.Itoa(int(off/time.Second))), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 // tokenFile is the AWS CLI v2's token file of a session.
