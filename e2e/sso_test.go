@@ -278,9 +278,10 @@ func TestSSOPKCEChromium(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("sso login: %v\nstderr: %s\nbrowser: %s", err, stderr.String(), readFile(t, logPath))
 	}
-	// The browser is not waited for: it may still be reading the page.
+	// The browser is not waited for: it may still be reading the page
+	// (bounded beyond the browser's own 20 s wait for it).
 	var log string
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(waitTimeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if log = readFile(t, logPath); strings.Contains(log, "landed: ") {
 			break
 		}
