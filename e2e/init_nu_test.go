@@ -162,32 +162,7 @@ func TestInitNu(t *testing.T) {
 	strace := requireProg(t, "strace")
 	initDo(tm, `print $"runs1=($env.USER_HOOK_RUNS)"`)
 	runs1, _ := strconv.Atoi(tm.waitLine(`runs1=([0-9]+)`)[1])
-	trace := startStrace(t, strace, tm.panePID())
-	n = initPrompts(tm.screen(false))
-	enters := make([]string, 20)
-	for i := range enters {
-		enters[i] = "Enter"
-	}
-	tm.keys(enters...)
-	tm.waitFor("20 more prompts", func(s string) bool { return initPrompts(s) >= n+20 })
-	const marker = "aws-runas-strace-control"
-	initDo(tm, "^/bin/echo "+marker)
-	events := trace()
-	var control int
-	for _, e := range events {
-		if e.call == "execve" && strings.Contains(e.text, `"`+marker+`"`) {
-			control = e.pid
-		}
-	}
-	if control == 0 {
-		t.Fatalf("strace did not see the user's command /bin/echo: the check is blind. The trace:\n%s", formatEvents(events))
-	}
-	var bad []straceEvent
-	for _, e := range events {
-		if e.pid != control && e.ret != control {
-			bad = append(bad, e)
-		}
-	}
+	bad := processesDuring20Prompts(t, tm, strace, "^/bin/echo", nil)
 	if len(bad) > 0 {
 		t.Errorf("nushell started processes during 20 prompts far from expiry:\n%s", formatEvents(bad))
 	}

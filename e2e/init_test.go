@@ -479,6 +479,49 @@ func setRoleCacheExpiry(t *testing.T, w *testWorld, at time.Time) {
 	}
 }
 
+// processesDuring20Prompts presses Enter 20 times in the shell of tm under
+// strace, then runs one command of the user's (echo, the shell's way to
+// run /bin/echo), which strace must see, else the check would be blind.
+// It returns the events of every process but that command and those named
+// in allowed.
+func processesDuring20Prompts(t *testing.T, tm *tmuxTerm, strace, echo string, allowed map[string]bool) []straceEvent {
+	t.Helper()
+	trace := startStrace(t, strace, tm.panePID())
+	n := initPrompts(tm.screen(false))
+	enters := make([]string, 20)
+	for i := range enters {
+		enters[i] = "Enter"
+	}
+	tm.keys(enters...)
+	tm.waitFor("20 more prompts", func(s string) bool { return initPrompts(s) >= n+20 })
+	const marker = "aws-runas-strace-control"
+	initDo(tm, echo+" "+marker)
+	events := trace()
+
+	var control int
+	for _, e := range events {
+		if e.call == "execve" && strings.Contains(e.text, `"`+marker+`"`) {
+			control = e.pid
+		}
+	}
+	if control == 0 {
+		t.Fatalf("strace did not see the user's command /bin/echo: the check is blind. The trace:\n%s", formatEvents(events))
+	}
+	allowedPID := map[int]bool{control: true}
+	for _, e := range events {
+		if e.call == "execve" && allowed[filepath.Base(e.path)] {
+			allowedPID[e.pid] = true
+		}
+	}
+	var bad []straceEvent
+	for _, e := range events {
+		if !allowedPID[e.pid] && !allowedPID[e.ret] {
+			bad = append(bad, e)
+		}
+	}
+	return bad
+}
+
 // Twenty prompts with credentials far from expiry start no process: strace
 // follows the shell through them, and then through one command of the
 // user's, which it must see (else it saw nothing).
@@ -500,39 +543,7 @@ func TestInitPromptStartsNoProcess(t *testing.T) {
 			}
 		}
 
-		trace := startStrace(t, strace, tm.panePID())
-		n := initPrompts(tm.screen(false))
-		enters := make([]string, 20)
-		for i := range enters {
-			enters[i] = "Enter"
-		}
-		tm.keys(enters...)
-		tm.waitFor("20 more prompts", func(s string) bool { return initPrompts(s) >= n+20 })
-		const marker = "aws-runas-strace-control"
-		initDo(tm, "/bin/echo "+marker)
-		events := trace()
-
-		var control int
-		for _, e := range events {
-			if e.call == "execve" && strings.Contains(e.text, `"`+marker+`"`) {
-				control = e.pid
-			}
-		}
-		if control == 0 {
-			t.Fatalf("strace did not see the user's command /bin/echo: the check is blind. The trace:\n%s", formatEvents(events))
-		}
-		allowedPID := map[int]bool{control: true}
-		for _, e := range events {
-			if e.call == "execve" && allowed[filepath.Base(e.path)] {
-				allowedPID[e.pid] = true
-			}
-		}
-		var bad []straceEvent
-		for _, e := range events {
-			if !allowedPID[e.pid] && !allowedPID[e.ret] {
-				bad = append(bad, e)
-			}
-		}
+		bad := processesDuring20Prompts(t, tm, strace, "/bin/echo", allowed)
 		if len(bad) > 0 {
 			t.Errorf("%s started processes during 20 prompts far from expiry:\n%s", sh.name, formatEvents(bad))
 		}
