@@ -37,8 +37,8 @@ func wait(t *testing.T, c chan answer) answer {
 	select {
 	case a := <-c:
 		return a
-	case <-time.After(20 * time.Second):
-		t.Fatal("no answer from the prompt in 20s")
+	case <-time.After(45 * time.Second):
+		t.Fatal("no answer from the prompt in 45s")
 	}
 	return answer{}
 }

@@ -39,7 +39,8 @@ func windowPID(t *testing.T, display, win string) string {
 // id.
 func newWindow(t *testing.T, display, re, oldPID string) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	const bound = 45 * time.Second // a dialog's start on a loaded machine
+	deadline := time.Now().Add(bound)
 	for time.Now().Before(deadline) {
 		out, _ := testtool.Xdotool(t, display, "search", "--onlyvisible", "--name", re)
 		for _, w := range strings.Fields(out) {
@@ -49,7 +50,7 @@ func newWindow(t *testing.T, display, re, oldPID string) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("no new window named %q appeared in 15s", re)
+	t.Fatalf("no new window named %q appeared in %s", re, bound)
 	return ""
 }
 
