@@ -218,10 +218,10 @@ func TestDialogParallelOneDialog(t *testing.T) {
 	}
 	// The four others block in flock: wait for that (bounded), then
 	// count the dialogs.
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(waitTimeout)
 	for blockedOn(t, pids) < 4 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d of the runs wait on the lock after 15s; /proc/locks:\n%s", blockedOn(t, pids), readFile(t, "/proc/locks"))
+			t.Fatalf("%d of the runs wait on the lock after %s; /proc/locks:\n%s", blockedOn(t, pids), waitTimeout, readFile(t, "/proc/locks"))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

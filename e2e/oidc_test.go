@@ -221,14 +221,14 @@ func startOIDCProvider(e *testscript.Env, node, dir string) (string, error) {
 //
 //	oidc mint AUD EXP_IN FILE   a token for audience AUD, expiring in
 //	                            EXP_IN seconds (negative: expired), to FILE
-//	oidc browsed REGEXP         the browser's log matches, within 10s
+//	oidc browsed REGEXP         the browser's log matches, within waitTimeout
 //	                            (the browser may finish after aws-runas)
 func cmdOIDC(ts *testscript.TestScript, neg bool, args []string) {
 	if !neg && len(args) == 2 && args[0] == "browsed" {
 		re, err := regexp.Compile(args[1])
 		ts.Check(err)
 		var log []byte
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		for deadline := time.Now().Add(waitTimeout); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 			if log, _ = os.ReadFile(ts.MkAbs("browser.log")); re.Match(log) {
 				return
 			}
@@ -477,7 +477,7 @@ func oidcChromium(start, mode string, logf func(string, ...any)) error {
 	for step := 0; step < 20; step++ {
 		// Wait for a page other than the last one acted on.
 		var loc, kind string
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(waitTimeout)
 		for {
 			loc, kind, err = state()
 			if err == nil && kind != "autopost" && kind != "loading" && loc+" "+kind != last {

@@ -82,7 +82,7 @@ func TestTerminalWithPipes(t *testing.T) {
 	t.Cleanup(func() { exec.Command(tmux, "-L", sock, "kill-server").Run() })
 	waitScreen := func(text string, n int) string {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for {
 			s := tm("capture-pane", "-p", "-J", "-t", "t")
 			if strings.Count(s, text) >= n {

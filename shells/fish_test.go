@@ -949,7 +949,7 @@ func TestFishInteractive(t *testing.T) {
 	t.Cleanup(func() { _ = exec.Command(tmux, "-S", sock, "kill-server").Run() })
 	waitFor := func(what string, ok func(screen string) bool) string {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for {
 			screen := tm("capture-pane", "-p", "-J")
 			if ok(screen) {

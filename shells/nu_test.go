@@ -745,7 +745,7 @@ func TestNuSubshell(t *testing.T) {
 	t.Cleanup(func() { _ = exec.Command(tmux, "-S", sock, "kill-server").Run() })
 	waitFor := func(what, want string) {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for {
 			screen := tm("capture-pane", "-p", "-J")
 			if strings.Contains(screen, want) {

@@ -98,7 +98,7 @@ func TestCacheLockWaitIsBounded(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(10 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("lock waited for the holder despite Wait")
 	}
 }

@@ -43,7 +43,7 @@ func TestOpenBrowserHonoursBROWSER(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []byte
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			if got, _ = os.ReadFile(out); len(got) > 0 {
 				break
 			}
