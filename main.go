@@ -76,7 +76,7 @@ type options struct {
 // invocation is a parsed command line.
 type invocation struct {
 	opts    options
-	sub     string // "", "init" or "completion"
+	sub     string // "", or the subcommand: init, completion, doctor, sso
 	shell   string // the SHELL of a subcommand
 	init    initOptions
 	profile string
