@@ -83,11 +83,7 @@ func parseSSO(inv *invocation, rest []string) (*invocation, string, error) {
 // runSSO carries out `aws-runas sso VERB`.
 func (a *app) runSSO(inv *invocation) error {
 	c := inv.sso
-	files, err := config.LocateFiles(inv.opts.Path, a.getenv)
-	if err != nil {
-		return err
-	}
-	cfg, err := config.Load(files)
+	_, cfg, err := a.loadConfig(inv)
 	if err != nil {
 		return err
 	}
