@@ -399,7 +399,7 @@ func (d *doctor) checkShell() {
 	name := dl.Name()
 	rcs := d.rcFiles(name)
 	for _, rc := range rcs {
-		if hasInit(rc) {
+		if hasInit(rc, name) {
 			d.report(checkOK, "shell", "%s; init is in %s", name, clean(rc))
 			return
 		}
@@ -407,6 +407,7 @@ func (d *doctor) checkShell() {
 	line := map[string]string{
 		"fish":       "aws-runas init fish | source",
 		"powershell": "aws-runas init powershell | Out-String | Invoke-Expression",
+		"nu":         "aws-runas init nu | save -f ($nu.user-autoload-dirs | first | path join aws-runas.nu)",
 	}[name]
 	if line == "" {
 		line = `eval "$(aws-runas init ` + name + `)"`
@@ -445,12 +446,26 @@ func (d *doctor) rcFiles(shell string) []string {
 			return []string{filepath.Join(docs, "PowerShell", "Microsoft.PowerShell_profile.ps1"), filepath.Join(docs, "WindowsPowerShell", "Microsoft.PowerShell_profile.ps1")}
 		}
 		return []string{filepath.Join(config, "powershell", "Microsoft.PowerShell_profile.ps1"), filepath.Join(config, "powershell", "profile.ps1")}
+	case "nu":
+		// nushell's config directory: $XDG_CONFIG_HOME or the system's
+		// (os.UserConfigDir: ~/Library/Application Support, %AppData%).
+		dir := filepath.Join(config, "nushell")
+		if d.getenv("XDG_CONFIG_HOME") == "" && runtime.GOOS != "linux" {
+			if c, err := os.UserConfigDir(); err == nil {
+				dir = filepath.Join(c, "nushell")
+			}
+		}
+		rcs := []string{filepath.Join(dir, "config.nu")}
+		more, _ := filepath.Glob(filepath.Join(dir, "autoload", "*.nu"))
+		return append(rcs, more...)
 	}
 	return nil
 }
 
-// hasInit says whether an uncommented line of the file runs aws-runas init.
-func hasInit(path string) bool {
+// hasInit says whether an uncommented line of the file runs aws-runas init,
+// or, for nushell, which cannot run printed code, whether the file holds
+// the saved output of init nu (its apply command).
+func hasInit(path, shell string) bool {
 	f, err := os.Open(path)
 	if err != nil {
 		return false
@@ -460,7 +475,10 @@ func hasInit(path string) bool {
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if !strings.HasPrefix(line, "#") && strings.Contains(line, "aws-runas init") {
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.Contains(line, "aws-runas init") || (shell == "nu" && strings.HasPrefix(line, "def --env __aws_runas_apply ")) {
 			return true
 		}
 	}

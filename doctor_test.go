@@ -216,3 +216,36 @@ func TestParseArgsDoctor(t *testing.T) {
 		t.Errorf("doctor a b: no error")
 	}
 }
+
+// nushell cannot run printed code: init nu's output is saved in an
+// autoload directory, and doctor finds it there (not a commented copy).
+func TestDoctorNushell(t *testing.T) {
+	env, _, secrets := doctorSetup(t)
+	env["AWS_RUNAS_SHELL"] = "nu"
+	env["XDG_CONFIG_HOME"] = t.TempDir()
+	autoload := filepath.Join(env["XDG_CONFIG_HOME"], "nushell", "autoload")
+	if err := os.MkdirAll(autoload, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	_, lines := runDoctor(t, env, 0, secrets, "doctor", "prod")
+	wantLine(t, lines, "shell", `^warn nu; init is not in .*config\.nu: add aws-runas init nu \| save -f \(\$nu\.user-autoload-dirs \| first \| path join aws-runas\.nu\)$`)
+
+	var code bytes.Buffer
+	a := &app{stdout: &code, stderr: &code, getenv: func(k string) string { return env[k] }, environ: func() []string { return nil }}
+	if exit := a.main([]string{"init", "nu"}); exit != 0 {
+		t.Fatalf("init nu: exit %d: %s", exit, code.String())
+	}
+	commented := "# " + strings.ReplaceAll(code.String(), "\n", "\n# ")
+	if err := os.WriteFile(filepath.Join(autoload, "old.nu"), []byte(commented), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, lines = runDoctor(t, env, 0, secrets, "doctor", "prod")
+	wantLine(t, lines, "shell", `^warn nu; init is not in `)
+
+	saved := filepath.Join(autoload, "aws-runas.nu")
+	if err := os.WriteFile(saved, code.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, lines = runDoctor(t, env, 0, secrets, "doctor", "prod")
+	wantLine(t, lines, "shell", `^ok nu; init is in `+regexp.QuoteMeta(saved)+`$`)
+}
