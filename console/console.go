@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/aws-runas/aws-runas/internal/endpoint"
 )
 
 // EnvFederationURL overrides the federation endpoint (for tests).
@@ -75,18 +76,10 @@ func (o Options) endpoint() (string, error) {
 	}
 	u, err := url.Parse(o.FederationURL)
 	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
-		!(u.Scheme == "https" || u.Scheme == "http" && isLoopback(u.Hostname())) {
+		!endpoint.Secure(u) {
 		return "", fmt.Errorf("%s: want an https URL (http only to this machine) without query", EnvFederationURL)
 	}
 	return o.FederationURL, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // destination is the console URL to land on.

@@ -7,10 +7,11 @@ import (
 	neturl "net/url"
 	"os"
 
-	"github.com/aws-runas/aws-runas/signon"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
+
+	"github.com/aws-runas/aws-runas/internal/endpoint"
 )
 
 // containerOrInstanceCredentials asks the SDK's own providers for the
@@ -56,7 +57,7 @@ func checkContainerURL(raw string) error {
 	}
 	if u.Scheme == "http" {
 		h := u.Hostname()
-		if signon.IsLoopback(h) {
+		if endpoint.IsLoopback(h) {
 			return nil
 		}
 		if ip := net.ParseIP(h); ip != nil {

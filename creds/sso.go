@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/endpoint"
 	"github.com/aws-runas/aws-runas/signon"
 	"github.com/aws-runas/aws-runas/signon/oidc"
 	"github.com/aws-runas/aws-runas/signon/sso"
@@ -48,7 +49,7 @@ func NewSSOClient(getenv func(string) string, debug func(string, ...any)) (*sso.
 			continue
 		}
 		// Tokens travel to these: never in the clear off this machine.
-		if u, err := url.Parse(v); err != nil || !signon.SecureURL(u) || u.User != nil {
+		if u, err := url.Parse(v); err != nil || !endpoint.Secure(u) || u.User != nil {
 			return nil, fmt.Errorf("%s %q: want an https URL (http only to this machine)", name, signon.Clean(v))
 		}
 		*e.dst = v

@@ -3,12 +3,12 @@ package signon
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/aws-runas/aws-runas/internal/endpoint"
 	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
@@ -24,15 +24,6 @@ func Clean(s string) string {
 	return termtext.Escape(s)
 }
 
-// IsLoopback says whether host is this machine.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // HTTPClient is the HTTP client of every sign-in (SAML and OIDC). Its
 // redirects may lead only to https, or to http on this machine: a
 // redirect is the IdP's to choose, and an IdP (or whoever answers in its
@@ -46,18 +37,13 @@ func HTTPClient(timeout time.Duration, debug func(string, ...any)) *http.Client 
 			if len(via) >= 20 {
 				return errors.New("too many redirects")
 			}
-			if !SecureURL(req.URL) {
+			if !endpoint.Secure(req.URL) {
 				return fmt.Errorf("redirected to %s://%s, not https; refused", req.URL.Scheme, req.URL.Host)
 			}
 			debug("IdP: redirected to %s", SafeURL(req.URL))
 			return nil
 		},
 	}
-}
-
-// SecureURL: https, or http to this machine (a sign-in that never leaves it).
-func SecureURL(u *url.URL) bool {
-	return u.Host != "" && (u.Scheme == "https" || u.Scheme == "http" && IsLoopback(u.Hostname()))
 }
 
 // StripURLError drops the *url.Error around err: it repeats the request's

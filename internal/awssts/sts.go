@@ -22,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/aws-sdk-go-v2/service/sts/types"
 	smithy "github.com/aws/smithy-go"
+
+	"github.com/aws-runas/aws-runas/internal/endpoint"
 )
 
 // DefaultTimeout bounds one STS operation, the SDK's retries included.
@@ -148,29 +150,19 @@ var (
 // and the credentials STS answers with, across the network in the clear:
 // https, or http to this machine only (a local test server). from names
 // where the URL was set, for the error.
-func CheckEndpoint(endpoint, from string) error {
-	if endpoint == "" {
+func CheckEndpoint(raw, from string) error {
+	if raw == "" {
 		return nil
 	}
-	u, err := url.Parse(endpoint)
+	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("STS endpoint %s (%s) is not a URL such as https://sts.eu-west-1.amazonaws.com", endpoint, from)
+		return fmt.Errorf("STS endpoint %s (%s) is not a URL such as https://sts.eu-west-1.amazonaws.com", raw, from)
 	}
 	switch {
-	case u.Scheme == "https":
-		return nil
-	case u.Scheme == "http" && isLoopback(u.Hostname()):
+	case endpoint.Secure(u):
 		return nil
 	case u.Scheme == "http":
 		return fmt.Errorf("STS endpoint %s (%s) is plain http to a host off this machine: use https (http is accepted only for localhost, 127.0.0.0/8 and ::1)", u.Redacted(), from)
 	}
 	return fmt.Errorf("STS endpoint %s (%s): use https", u.Redacted(), from)
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/aws-runas/aws-runas/creds/cache"
 	"github.com/aws-runas/aws-runas/creds/config"
 	"github.com/aws-runas/aws-runas/internal/awssts"
+	"github.com/aws-runas/aws-runas/internal/endpoint"
 	"github.com/aws-runas/aws-runas/signon"
 )
 
@@ -94,7 +95,7 @@ func newOIDCClient(env *signon.Env, prof *config.Profile) (*oidcClient, error) {
 	}
 	u, err := url.Parse(c.issuer)
 	switch {
-	case err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && signon.IsLoopback(u.Hostname()))):
+	case err != nil || !endpoint.Secure(u):
 		return nil, fmt.Errorf("profile %q: web_identity_auth_url %q is not the identity provider's issuer URL (https://...)", prof.Name, c.issuer)
 	case c.clientID == "":
 		return nil, fmt.Errorf("profile %q: web_identity_client_id is needed to sign in at %s (the client ID the identity provider gave aws-runas)", prof.Name, c.issuer)
@@ -149,7 +150,7 @@ func (c *oidcClient) provider(ctx context.Context) (*oidc.Provider, error) {
 		if e.u == "" {
 			continue
 		}
-		if u, err := url.Parse(e.u); err != nil || !signon.SecureURL(u) {
+		if u, err := url.Parse(e.u); err != nil || !endpoint.Secure(u) {
 			return nil, fmt.Errorf("profile %q: the OpenID configuration of %s names an %s that is not https (%s); refused", c.profile, c.issuer, e.name, signon.Clean(signon.SafeURLString(e.u)))
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/aws-runas/aws-runas/internal/browser"
+	"github.com/aws-runas/aws-runas/internal/endpoint"
 	"github.com/aws-runas/aws-runas/signon"
 )
 
@@ -36,7 +37,7 @@ func openBrowser(ctx context.Context, getenv func(string) string, u string) erro
 	// The URL may come from the identity provider (the device flow's
 	// verification_uri): only a web address may reach the browser, never
 	// a file: or smb: URL it would run or mount.
-	if pu, err := url.Parse(u); err != nil || !signon.SecureURL(pu) || strings.HasPrefix(u, "-") {
+	if pu, err := url.Parse(u); err != nil || !endpoint.Secure(pu) || strings.HasPrefix(u, "-") {
 		return fmt.Errorf("not opening %q in a browser: not an https URL", signon.Clean(u))
 	}
 	return browser.Open(ctx, u, getenv, os.Environ())
@@ -67,7 +68,7 @@ func parseLoopbackRedirect(s string) (*url.URL, error) {
 	bad := func() error {
 		return fmt.Errorf("web_identity_redirect_uri %q must be a loopback http URL such as http://127.0.0.1:8400/callback (RFC 8252): aws-runas receives the sign-in on this machine", s)
 	}
-	if err != nil || u.Scheme != "http" || !signon.IsLoopback(u.Hostname()) || u.User != nil || u.Fragment != "" || u.RawQuery != "" {
+	if err != nil || u.Scheme != "http" || !endpoint.IsLoopback(u.Hostname()) || u.User != nil || u.Fragment != "" || u.RawQuery != "" {
 		return nil, bad()
 	}
 	if p := u.Port(); p != "" {

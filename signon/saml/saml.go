@@ -38,6 +38,7 @@ import (
 	"github.com/aws-runas/aws-runas/creds/cache"
 	"github.com/aws-runas/aws-runas/creds/config"
 	"github.com/aws-runas/aws-runas/internal/awssts"
+	"github.com/aws-runas/aws-runas/internal/endpoint"
 	"github.com/aws-runas/aws-runas/prompt"
 	"github.com/aws-runas/aws-runas/signon"
 )
@@ -86,7 +87,7 @@ func (j *job) samlConfig(prof *config.Profile) (*samlConfig, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("profile %q: saml_auth_url %q is not an http(s) URL", prof.Name, prof.SAMLAuthURL)
 	}
-	if u.Scheme == "http" && !signon.IsLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !endpoint.IsLoopback(u.Hostname()) {
 		// The password would cross the network in the clear.
 		return nil, fmt.Errorf("profile %q: saml_auth_url must be https (http only for a sign-in on this machine)", prof.Name)
 	}

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/aws-runas/aws-runas/internal/endpoint"
 	"github.com/aws-runas/aws-runas/signon"
 )
 
@@ -329,7 +330,7 @@ func (c *samlHTTPClient) submit(ctx context.Context, from *url.URL, f *htmlForm,
 	if a.Scheme != "https" && a.Scheme != "http" {
 		return nil, fmt.Errorf("a form posts to %s:, not http(s)", a.Scheme)
 	}
-	if !signon.SecureURL(a) {
+	if !endpoint.Secure(a) {
 		// Cookies, SAML messages or a password would cross the network
 		// in the clear, whatever the scheme of the page.
 		return nil, fmt.Errorf("a form of %s posts to %s in the clear; refused", from.Host, a.Host)
