@@ -155,16 +155,12 @@ func (p *Provider) Get(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	target := ch.Target()
-	region := p.region(target)
-	if region != "" && !awssts.IsRegion(region) {
-		return nil, fmt.Errorf("profile %q: region %q is not an AWS region name", req.Profile, region)
-	}
 	j := &job{p: p, req: req, ch: ch, now: p.now()}
 	j.serial = j.mfaSerial()
 	if j.client, err = p.Clients(target); err != nil {
 		return nil, err
 	}
-	res := &Result{Profile: req.Profile, Region: region, endpoint: j.client.Endpoint,
+	res := &Result{Profile: req.Profile, Region: j.client.Region, endpoint: j.client.Endpoint,
 		File: target.File(), Source: ch.Base.Name, SourceFile: ch.Base.File()}
 	if req.NoRole && ch.Base.Federated() {
 		return nil, fmt.Errorf("profile %q signs in through an identity provider: it has role credentials only, no session token (-n)", req.Profile)
@@ -258,14 +254,18 @@ func (p *Provider) region(target *config.Profile) string {
 }
 
 // Clients are STS clients for profile's region and endpoint, as Get uses,
-// for a call outside the flows (--console's GetFederationToken). The
-// endpoint must be https, or on this machine.
+// also for a call outside the flows (--console's GetFederationToken). The
+// region must be a region's name; the endpoint https, or on this machine.
 func (p *Provider) Clients(profile *config.Profile) (awssts.Clients, error) {
+	region := p.region(profile)
+	if region != "" && !awssts.IsRegion(region) {
+		return awssts.Clients{}, fmt.Errorf("profile %q: region %q is not an AWS region name", profile.Name, region)
+	}
 	endpoint, from := p.endpoint(profile)
 	if err := awssts.CheckEndpoint(endpoint, from); err != nil {
 		return awssts.Clients{}, err
 	}
-	return awssts.Clients{Region: p.region(profile), Endpoint: endpoint}, nil
+	return awssts.Clients{Region: region, Endpoint: endpoint}, nil
 }
 
 // endpoint follows the SDKs' order: the service's variable, the global
