@@ -109,7 +109,7 @@ func (d *doctor) checkFiles(path string, f config.Files) {
 	case d.getenv("AWS_CONFIG_FILE") != "":
 		from = "from AWS_CONFIG_FILE"
 	}
-	d.report(fileStatus(f.Config), "config", "%s (%s)%s", clean(f.Config), from, missing(f.Config))
+	d.report(fileStatus(f.Config), "config", "%s (%s)%s", termtext.Escape(f.Config), from, missing(f.Config))
 	credFrom := "the default"
 	if d.getenv("AWS_SHARED_CREDENTIALS_FILE") != "" {
 		credFrom = "from AWS_SHARED_CREDENTIALS_FILE"
@@ -121,11 +121,11 @@ func (d *doctor) checkFiles(path string, f config.Files) {
 			status, note = checkWarn, ": "+why+"; it holds long-term keys (chmod 600)"
 		}
 	}
-	d.report(status, "creds", "%s (%s)%s", clean(f.Credentials), credFrom, note)
+	d.report(status, "creds", "%s (%s)%s", termtext.Escape(f.Credentials), credFrom, note)
 	if f.Project != "" {
-		d.report(checkOK, "project", "%s is in effect: its profiles' role keys apply here", clean(f.Project))
+		d.report(checkOK, "project", "%s is in effect: its profiles' role keys apply here", termtext.Escape(f.Project))
 	} else {
-		d.report(checkOK, "project", "no ./aws_config in %s", clean(cwd()))
+		d.report(checkOK, "project", "no ./aws_config in %s", termtext.Escape(cwd()))
 	}
 }
 
@@ -174,10 +174,10 @@ func (d *doctor) checkProfile(cfg *config.Config, name string) *config.Profile {
 	for _, r := range ch.Roles {
 		if r == ch.Base || r.Name == ch.Base.Name && r.RoleARN == ch.Base.RoleARN {
 			steps[0] = fmt.Sprintf("%q (%s)", r.Name, baseKind(ch.Base))
-			steps = append(steps, "role "+clean(r.RoleARN))
+			steps = append(steps, "role "+termtext.Escape(r.RoleARN))
 			continue
 		}
-		steps = append(steps, fmt.Sprintf("%q role %s", r.Name, clean(r.RoleARN)))
+		steps = append(steps, fmt.Sprintf("%q role %s", r.Name, termtext.Escape(r.RoleARN)))
 	}
 	d.report(checkOK, "profile", "%q: %s", name, strings.Join(steps, " -> "))
 	return ch.Target()
@@ -187,13 +187,13 @@ func (d *doctor) checkProfile(cfg *config.Config, name string) *config.Profile {
 func baseKind(p *config.Profile) string {
 	switch {
 	case p.SAMLAuthURL != "":
-		return "SAML sign-in at " + clean(hostOf(p.SAMLAuthURL))
+		return "SAML sign-in at " + termtext.Escape(hostOf(p.SAMLAuthURL))
 	case p.WebIdentityAuthURL != "":
-		return "OIDC sign-in at " + clean(hostOf(p.WebIdentityAuthURL))
+		return "OIDC sign-in at " + termtext.Escape(hostOf(p.WebIdentityAuthURL))
 	case p.WebIdentityTokenFile != "":
 		return "web identity token file"
 	case p.CredentialSource != "":
-		return "credential_source " + clean(p.CredentialSource)
+		return "credential_source " + termtext.Escape(p.CredentialSource)
 	case p.CredentialProcess != "":
 		return "credential_process"
 	case p.SessionToken != "":
@@ -223,25 +223,25 @@ func (d *doctor) checkCache(dir string) {
 	fi, err := os.Stat(dir)
 	switch {
 	case os.IsNotExist(err):
-		d.report(checkOK, "cache", "%s does not exist yet; it is made 0700 on first use", clean(dir))
+		d.report(checkOK, "cache", "%s does not exist yet; it is made 0700 on first use", termtext.Escape(dir))
 		return
 	case err != nil:
 		d.report(checkFail, "cache", "%v", err)
 		return
 	case !fi.IsDir():
-		d.report(checkFail, "cache", "%s is not a directory", clean(dir))
+		d.report(checkFail, "cache", "%s is not a directory", termtext.Escape(dir))
 		return
 	}
 	if runtime.GOOS == "windows" {
-		d.report(checkOK, "cache", "%s (permissions are not checked on Windows)", clean(dir))
+		d.report(checkOK, "cache", "%s (permissions are not checked on Windows)", termtext.Escape(dir))
 		return
 	}
 	if why := notOwned(fi); why != "" {
-		d.report(checkFail, "cache", "%s is %s", clean(dir), why)
+		d.report(checkFail, "cache", "%s is %s", termtext.Escape(dir), why)
 		return
 	}
 	if fi.Mode().Perm()&0o022 != 0 {
-		d.report(checkFail, "cache", "%s is writable by others (mode %s): chmod go-w %s", clean(dir), fi.Mode().Perm(), clean(dir))
+		d.report(checkFail, "cache", "%s is writable by others (mode %s): chmod go-w %s", termtext.Escape(dir), fi.Mode().Perm(), termtext.Escape(dir))
 		return
 	}
 	entries, err := os.ReadDir(dir)
@@ -270,14 +270,14 @@ func (d *doctor) checkCache(dir string) {
 			why = "not a regular file"
 		}
 		if why != "" {
-			loose = append(loose, clean(e.Name())+" ("+why+")")
+			loose = append(loose, termtext.Escape(e.Name())+" ("+why+")")
 		}
 	}
 	if len(loose) > 0 {
-		d.report(checkFail, "cache", "%s: %d of %d cache files are not private, so they are ignored: %s; chmod 600 them or remove them", clean(dir), len(loose), n, strings.Join(loose, ", "))
+		d.report(checkFail, "cache", "%s: %d of %d cache files are not private, so they are ignored: %s; chmod 600 them or remove them", termtext.Escape(dir), len(loose), n, strings.Join(loose, ", "))
 		return
 	}
-	d.report(checkOK, "cache", "%s (mode %s), %d cache files, all private", clean(dir), fi.Mode().Perm(), n)
+	d.report(checkOK, "cache", "%s (mode %s), %d cache files, all private", termtext.Escape(dir), fi.Mode().Perm(), n)
 }
 
 // notPrivateFile says why a file others could read or change is not
@@ -315,7 +315,7 @@ func (d *doctor) checkClock(target *config.Profile) {
 	region = firstOf(region, d.getenv("AWS_REGION"), d.getenv("AWS_DEFAULT_REGION"), "us-east-1")
 	endpoint = firstOf(d.getenv("AWS_ENDPOINT_URL_STS"), d.getenv("AWS_ENDPOINT_URL"), endpoint)
 	if err := awssts.CheckEndpoint(endpoint, "the STS endpoint a run would use"); err != nil {
-		d.report(checkFail, "clock", "%s", clean(err.Error()))
+		d.report(checkFail, "clock", "%s", termtext.Escape(err.Error()))
 		return
 	}
 	rec := &dateRecorder{next: http.DefaultTransport}
@@ -333,7 +333,7 @@ func (d *doctor) checkClock(target *config.Profile) {
 	before := d.now()
 	_, err := sts.New(o).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	after := d.now()
-	where := clean(firstOf(rec.url, endpoint, "STS in "+region))
+	where := termtext.Escape(firstOf(rec.url, endpoint, "STS in "+region))
 	if rec.date == "" {
 		msg := "no answer"
 		var ue *url.Error
@@ -400,7 +400,7 @@ func (d *doctor) checkShell() {
 	rcs := d.rcFiles(name)
 	for _, rc := range rcs {
 		if hasInit(rc, name) {
-			d.report(checkOK, "shell", "%s; init is in %s", name, clean(rc))
+			d.report(checkOK, "shell", "%s; init is in %s", name, termtext.Escape(rc))
 			return
 		}
 	}
@@ -416,7 +416,7 @@ func (d *doctor) checkShell() {
 		d.report(checkWarn, "shell", "%s; no rc file to look in for init", name)
 		return
 	}
-	d.report(checkWarn, "shell", "%s; init is not in %s: add %s", name, clean(strings.Join(rcs, " or ")), line)
+	d.report(checkWarn, "shell", "%s; init is not in %s: add %s", name, termtext.Escape(strings.Join(rcs, " or ")), line)
 }
 
 // rcFiles are where a user of shell puts rc-file integration.
@@ -485,9 +485,6 @@ func hasInit(path, shell string) bool {
 	return false
 }
 
-// clean shows text from files and the environment on a terminal.
-func clean(s string) string { return termtext.Escape(s) }
-
 func oneLine(s string) string {
-	return clean(strings.Join(strings.Fields(s), " "))
+	return termtext.Escape(strings.Join(strings.Fields(s), " "))
 }
