@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws-runas/aws-runas/creds"
+	"github.com/aws-runas/aws-runas/internal/childenv"
 	"github.com/aws-runas/aws-runas/shells"
 )
 
@@ -68,20 +69,20 @@ func lookup(env shells.Env, name string) (string, bool) {
 	return "", false
 }
 
-// commandEnv is environ with env applied, without the IdP password
-// (SAML_PASSWORD is for aws-runas's sign-in, not for the command and all it
-// starts), and without the init functions' private variables, which belong
-// to this one call.
+// commandEnv is environ with env applied, after what aws-runas keeps from
+// every program it starts (childenv): the IdP password, credentials it did
+// not hand over, and its private variables, which belong to this one call.
 func commandEnv(environ []string, env shells.Env) []string {
-	drop := map[string]bool{shells.EvalFileVar: true, shells.EvalShellVar: true, shells.EvalPIDVar: true, shells.EvalPlanVar: true, "SAML_PASSWORD": true}
+	drop := map[string]bool{}
 	for _, n := range env.Unset {
 		drop[n] = true
 	}
 	for _, v := range env.Set {
 		drop[v.Name] = true
 	}
-	out := make([]string, 0, len(environ)+len(env.Set))
-	for _, kv := range environ {
+	kept := childenv.WithoutSecrets(environ)
+	out := make([]string, 0, len(kept)+len(env.Set))
+	for _, kv := range kept {
 		name, _, _ := strings.Cut(kv, "=")
 		if !drop[name] {
 			out = append(out, kv)
