@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws-runas/aws-runas/creds"
 	"github.com/aws-runas/aws-runas/credserver"
-	"github.com/aws-runas/aws-runas/internal/termtext"
 	"github.com/aws-runas/aws-runas/shells"
 )
 
@@ -76,7 +75,7 @@ func (a *app) startServer(ctx context.Context, prov *creds.Provider, req creds.R
 	}
 	srv, err := credserver.Start(ctx, credserver.Options{Source: src, Initial: res.Credentials, Now: runClock(a.getenv),
 		Logf: func(format string, args ...any) {
-			a.warn("credential server: " + termtext.Escape(fmt.Sprintf(format, args...)))
+			a.warn("credential server: " + fmt.Sprintf(format, args...)) // warn escapes
 		}})
 	if err != nil {
 		remove()
@@ -137,20 +136,11 @@ func (a *app) runServed(ctx context.Context, prov *creds.Provider, inv *invocati
 	return runForwarding(inv.command, commandEnv(a.environ(), s.env))
 }
 
-// subshellServed is the subshell of run.go with a credential server: its
-// credentials never go stale, so it gets no refresh hook, and no prompt
+// subshellServed is the subshell (subshell.go) with a credential server:
+// its credentials never go stale, so it gets no refresh hook, and no prompt
 // segment, whose colour tells an expiry that no longer applies.
 func (a *app) subshellServed(ctx context.Context, prov *creds.Provider, inv *invocation, res *creds.Result) error {
-	shellPath := firstOf(a.getenv("SHELL"), "/bin/sh")
-	d, err := shells.Lookup(firstOf(shells.ShellForProgram(shellPath), "sh"))
-	if err != nil {
-		return err
-	}
-	code, err := shells.Init(d, shells.InitOptions{Binary: selfPath()})
-	if err != nil {
-		return err
-	}
-	l, err := shells.Subshell(d, shellPath, code)
+	l, err := a.launchSubshell(shells.InitOptions{})
 	if err != nil {
 		return err
 	}
