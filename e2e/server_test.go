@@ -433,3 +433,40 @@ func TestConsoleBrowser(t *testing.T) {
 		t.Errorf("console page: %s", page)
 	}
 }
+
+// --server with no COMMAND on a terminal: a subshell whose SDKs ask the
+// credential server (the AWS CLI in it gets the role), holding no static
+// keys and no expiry, with no prompt segment (nothing there expires); the
+// server is gone when the subshell exits, and the parent is as it was.
+func TestServerSubshell(t *testing.T) {
+	t.Parallel()
+	aws := requireProg(t, "/usr/bin/aws")
+	w := newWorld(t)
+	// The user's own rc file sets the prompt, as the subshell reads it.
+	if err := os.WriteFile(filepath.Join(w.home, ".bashrc"), []byte("PS1='e2e$ '\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tm := startShell(t, w)
+	cmdline := "aws-runas --server -o " + MFACode + " admin"
+	tm.do(cmdline)
+	tm.do(`echo "in=$AWS_CONTAINER_CREDENTIALS_FULL_URI|${AWS_ACCESS_KEY_ID-none}|${AWS_SESSION_EXPIRATION_UNIX-none}|$AWS_RUNAS_PROFILE"`)
+	m := tm.waitLine(`in=(http://127\.0\.0\.1:[0-9]+/\S*)\|(\S+)\|(\S+)\|(\S+)`)
+	if m[2] != "none" || m[3] != "none" || m[4] != "admin" {
+		t.Errorf("the subshell's environment: keys %q, expiry %q, profile %q; want no static keys, no expiry, admin", m[2], m[3], m[4])
+	}
+	if seg := after(tm.screen(false), cmdline); strings.Contains(seg, "(AWS") {
+		t.Errorf("a served subshell shows a prompt segment:\n%s", seg)
+	}
+	tm.do(aws + ` sts get-caller-identity --endpoint-url "$AWS_ENDPOINT_URL_STS" --query Arn --output text; echo "rc=$?"`)
+	tm.waitLine(`rc=0`)
+	if !strings.Contains(tm.screen(false), "arn:aws:sts::"+Account+":assumed-role/admin/") {
+		t.Errorf("the AWS CLI in the subshell did not get the role:\n%s", tm.screen(false))
+	}
+	tm.do("exit")
+	tm.do(`echo "out=${AWS_CONTAINER_CREDENTIALS_FULL_URI-unset}"`)
+	tm.waitLine(`out=unset`)
+	if _, err := http.Get(m[1]); err == nil {
+		t.Error("the credential server still answers after the subshell exited")
+	}
+	noSecrets(t, "the terminal", tm.screen(false), w.secrets())
+}
