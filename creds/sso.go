@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"github.com/aws-runas/aws-runas/creds/config"
+	"github.com/aws-runas/aws-runas/internal/browser"
 	"github.com/aws-runas/aws-runas/internal/endpoint"
 	"github.com/aws-runas/aws-runas/signon"
-	"github.com/aws-runas/aws-runas/signon/oidc"
 	"github.com/aws-runas/aws-runas/signon/sso"
 )
 
@@ -35,7 +35,7 @@ func NewSSOClient(getenv func(string) string, debug func(string, ...any)) (*sso.
 	c := &sso.Client{
 		Debug:       debug,
 		Notify:      func(msg string) { fmt.Fprintln(ssoStderr, msg) },
-		OpenBrowser: func(ctx context.Context, u string) error { return oidc.Browse(ctx, getenv, u) },
+		OpenBrowser: func(ctx context.Context, u string) error { return browser.Open(ctx, u, getenv, os.Environ()) },
 	}
 	for _, e := range []struct {
 		dst  *string

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/aws-runas/aws-runas/internal/childenv"
+	"github.com/aws-runas/aws-runas/internal/endpoint"
+	"github.com/aws-runas/aws-runas/internal/termtext"
 )
 
 // openWait bounds how long Open keeps the redirect file for a browser
@@ -29,8 +32,14 @@ const openWait = 30 * time.Second
 // sign-in it serves is over), or after openWait; Open returns then.
 // The browser is $BROWSER (a list of commands as for xdg-open; %s stands
 // for the file), else the system's opener, and gets environ without
-// secrets (childenv).
+// secrets (childenv). target may come from an identity provider (a device
+// flow's verification URI): only a web address that may carry a secret
+// (endpoint.Secure) reaches the browser, never a file: or smb: URL it would
+// run or mount.
 func Open(ctx context.Context, target string, getenv func(string) string, environ []string) error {
+	if u, err := url.Parse(target); err != nil || !endpoint.Secure(u) || strings.HasPrefix(target, "-") {
+		return fmt.Errorf("not opening %q in a browser: not an https URL", termtext.Escape(target))
+	}
 	dir, err := os.MkdirTemp("", "aws-runas-browser-")
 	if err != nil {
 		return err

@@ -23,23 +23,13 @@ import (
 	"github.com/aws-runas/aws-runas/signon"
 )
 
-// oidcOpenBrowser shows url in the user's browser. Tests replace it with
-// a headless browser or an HTTP client; users can with $BROWSER.
+// oidcOpenBrowser shows a URL in the user's browser (browser.Open: through
+// a private redirect file, so that the URL, which carries the sign-in's
+// one-time state, is on no command line). Tests replace it with a headless
+// browser or an HTTP client; users can with $BROWSER.
 var oidcOpenBrowser = openBrowser
 
-// openBrowser shows u in the user's browser (browser.Open: $BROWSER, else
-// the system's opener), through a private file that redirects, so that
-// the URL, which carries the sign-in's one-time state, is on no command
-// line. It returns once the browser has the file or ctx ends: the sign-in
-// ends when the identity provider redirects back, not when the browser
-// exits.
 func openBrowser(ctx context.Context, getenv func(string) string, u string) error {
-	// The URL may come from the identity provider (the device flow's
-	// verification_uri): only a web address may reach the browser, never
-	// a file: or smb: URL it would run or mount.
-	if pu, err := url.Parse(u); err != nil || !endpoint.Secure(pu) || strings.HasPrefix(u, "-") {
-		return fmt.Errorf("not opening %q in a browser: not an https URL", signon.Clean(u))
-	}
 	return browser.Open(ctx, u, getenv, os.Environ())
 }
 
@@ -290,10 +280,4 @@ func oidcPage(title, text string) string {
 	return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>aws-runas: ` + html.EscapeString(title) +
 		`</title></head><body style="font-family:sans-serif;margin:3em"><h1>` + html.EscapeString(title) +
 		`</h1><p>` + html.EscapeString(text) + `</p></body></html>`
-}
-
-// Browse opens u as a sign-in does: with $BROWSER, else the system's
-// opener; only https, or http to this machine.
-func Browse(ctx context.Context, getenv func(string) string, u string) error {
-	return oidcOpenBrowser(ctx, getenv, u)
 }
