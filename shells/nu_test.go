@@ -410,7 +410,7 @@ print $"extern:(scope commands | where name == aws-runas | get type? | to nuon)"
 			if o.Prompt {
 				want[0] = "prompt:(AWS:prod) user> "
 			}
-			if o.Refresh {
+			if o.Prompt || o.Refresh {
 				want[1] = "hooks:2"
 			}
 			switch o.Cmd {
@@ -503,7 +503,59 @@ func TestNuSessionFunctions(t *testing.T) {
 
 // The segment: color, role or not, hidden without a profile, the profile
 // shown literally (control characters as '?'), the user's prompt kept.
+// TestNuPrompt renders the prompt as the REPL does, after the pre_prompt
+// hooks (which keep the segment in the hook's cache), and alone, as a
+// redraw without them does.
 func TestNuPrompt(t *testing.T) {
+	for _, c := range []struct{ name, show string }{
+		{"after-hooks", `def --env show [name] { for h in $env.config.hooks.pre_prompt { do --env $h }; print $"== ($name)"; print (do $env.PROMPT_COMMAND) }`},
+		{"redraw", `def show [name] { print $"== ($name)"; print (do $env.PROMPT_COMMAND) }`},
+	} {
+		t.Run(c.name, func(t *testing.T) { testNuPrompt(t, c.show) })
+	}
+}
+
+// The hook keeps the segment while the variables are those it read and its
+// deadline has not come; a change of either makes it anew. The cached
+// segment is marked here to see which one the prompt shows.
+func TestNuPromptCache(t *testing.T) {
+	b := newNuBox(t)
+	f := b.write(t, "init.nu", mustNuInit(t, InitOptions{Prompt: true, Binary: "/x"}), 0o644)
+	now := time.Now().Unix()
+	out, stderr, err := b.run(t, nil, fmt.Sprintf(`
+$env.PROMPT_COMMAND = "> "
+source %[1]s
+def --env prompt [] { for h in $env.config.hooks.pre_prompt { do --env $h } }
+def show [name] { print $"($name): (do $env.PROMPT_COMMAND | ansi strip)" }
+def --env mark [] { $env.__AWS_RUNAS_NU.segment = "cached " }
+$env.AWS_RUNAS_PROFILE = "prod"
+$env.AWS_RUNAS_ASSUMED_ROLE_ARN = "arn:aws:iam::123456789012:role/r"
+$env.AWS_SESSION_EXPIRATION_UNIX = "%[2]d"
+prompt; mark; prompt; show same
+print $"deadline: ($env.__AWS_RUNAS_NU.until - %[2]d)"
+$env.AWS_RUNAS_PROFILE = "dev"
+show changed-before-hook
+prompt; show changed
+mark; $env.__AWS_RUNAS_NU.until = 0
+show deadline-before-hook
+prompt; show deadline
+`, nuString(t, f), now+3600), "")
+	if err != nil || stderr != "" {
+		t.Fatalf("nu: %v\n%s", err, stderr)
+	}
+	want := `same: cached > 
+deadline: -300
+changed-before-hook: (AWS:dev) > 
+changed: (AWS:dev) > 
+deadline-before-hook: (AWS:dev) > 
+deadline: (AWS:dev) > 
+`
+	if out != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+}
+
+func testNuPrompt(t *testing.T, show string) {
 	b := newNuBox(t)
 	f := b.write(t, "init.nu", mustNuInit(t, InitOptions{Prompt: true, Binary: "/x"}), 0o644)
 	now := time.Now().Unix()
@@ -511,7 +563,7 @@ func TestNuPrompt(t *testing.T) {
 	out, stderr, err := b.run(t, nil, fmt.Sprintf(`
 $env.PROMPT_COMMAND = {|| $"user(1 + 1)> " }
 source %[1]s
-def show [name] { print $"== ($name)"; print (do $env.PROMPT_COMMAND) }
+%[6]s
 show unset
 $env.AWS_RUNAS_PROFILE = "prod"
 $env.AWS_SESSION_EXPIRATION_UNIX = "%[2]d"
@@ -527,7 +579,7 @@ $env.AWS_RUNAS_PROFILE = %[5]s
 show control
 $env.AWS_RUNAS_PROFILE = ""
 show empty
-`, nuString(t, f), now+3600, now-1, nuString(t, hostileName), nuString(t, "a\x1b[2Jb\nc\x7fd\te")), "")
+`, nuString(t, f), now+3600, now-1, nuString(t, hostileName), nuString(t, "a\x1b[2Jb\nc\x7fd\te"), show), "")
 	if err != nil || stderr != "" {
 		t.Fatalf("nu: %v\n%s", err, stderr)
 	}

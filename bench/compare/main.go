@@ -36,6 +36,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -96,6 +97,7 @@ type bench struct {
 	awsRunas           string
 	hello, execTrue    string
 	helloSDK           string
+	helloLibs          string
 	srv                *ststest.Server
 	small, large       string // HOME directories
 	smallEnv, largeEnv []string
@@ -169,6 +171,7 @@ func (b *bench) build(root string) error {
 		{&b.hello, "./bench/hello"},
 		{&b.execTrue, "./bench/exectrue"},
 		{&b.helloSDK, "./bench/hellosdk"},
+		{&b.helloLibs, "./bench/hellolibs"},
 	}
 	if *bin == "" {
 		targets = append(targets, struct {
@@ -396,6 +399,7 @@ type candidate struct {
 
 	wall, cpu []time.Duration
 	rss       []int64 // KiB
+	faults    []int64 // minor page faults
 }
 
 func (b *bench) timing() error {
@@ -410,6 +414,12 @@ func (b *bench) timing() error {
 		{name: "exec true (ref)", argv: []string{b.execTrue}, env: b.smallEnv},
 		// Not a target: what linking the SDK costs a process that never uses it.
 		{name: "hello + SDK linked", argv: []string{b.helloSDK}, env: b.smallEnv, ref: "hello (ref)", check: "hello"},
+		// Not a target either: every library aws-runas imports, unused,
+		// and aws-runas starting without reading a file; between the two
+		// lies what aws-runas's own binary and code cost before the warm
+		// path starts.
+		{name: "hello + all libraries", argv: []string{b.helloLibs}, env: b.smallEnv, ref: "hello (ref)", check: "hello"},
+		{name: "aws-runas -V", argv: []string{b.awsRunas, "-V"}, env: b.smallEnv, ref: "hello (ref)", check: "aws-runas"},
 	}
 	type bin struct{ suffix, path string }
 	bins := []bin{{"", b.awsRunas}}
@@ -462,12 +472,12 @@ func (b *bench) timing() error {
 	// mark across the exec. /usr/bin/time forks for real.
 	for _, c := range cands {
 		for i := 0; i < 10; i++ {
-			kib, err := peakRSS(c.argv, c.env, b.work)
+			kib, faults, err := timeRun(c.argv, c.env, b.work)
 			if err != nil {
-				c.rss = nil
+				c.rss, c.faults = nil, nil
 				break
 			}
-			c.rss = append(c.rss, kib)
+			c.rss, c.faults = append(c.rss, kib), append(c.faults, faults)
 		}
 	}
 	if n := b.srv.CallCount(""); n != 0 {
@@ -478,14 +488,16 @@ func (b *bench) timing() error {
 		byName[c.name] = c
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "warm path, %d rounds\twall p50\tp25\tp75\tCPU p50\tpeak RSS\tvs\tratio\tpaired\ttarget\t\n", *rounds)
+	fmt.Fprintf(tw, "warm path, %d rounds\twall p50\tp25\tp75\tCPU p50\tpeak RSS\tfaults\tvs\tratio\tpaired\ttarget\t\n", *rounds)
 	for _, c := range cands {
 		w := median(c.wall)
-		rss := "n/a"
+		rss, faults := "n/a", "n/a"
 		if len(c.rss) > 0 {
 			rss = fmt.Sprintf("%.1f MiB", float64(slices.Max(c.rss))/1024)
+			slices.Sort(c.faults)
+			faults = strconv.FormatInt(c.faults[len(c.faults)/2], 10)
 		}
-		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t", c.name, ms(w), ms(quantile(c.wall, .25)), ms(quantile(c.wall, .75)), ms(median(c.cpu)), rss)
+		line := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t", c.name, ms(w), ms(quantile(c.wall, .25)), ms(quantile(c.wall, .75)), ms(median(c.cpu)), rss, faults)
 		if ref := byName[c.ref]; ref != nil {
 			ratio := float64(w) / float64(median(ref.wall))
 			// paired: the ratio within each round, so that a slow spell
@@ -517,9 +529,40 @@ func (b *bench) timing() error {
 	}
 	tw.Flush()
 	fmt.Println("(wall: start to wait, as the driver sees it; paired: median of the per-round ratios;")
-	fmt.Println(" CPU: user+sys of the child; peak RSS: max of 10 runs under /usr/bin/time -f %M)")
+	fmt.Println(" CPU: user+sys of the child; peak RSS and faults: max and median of 10 runs under")
+	fmt.Println(" /usr/bin/time -f '%M %R', the minor page faults of the whole run)")
+	if d, err := pageFaultCost(); err == nil {
+		fmt.Printf("one page fault costs %.2f µs here (%d fresh anonymous pages touched; a few tenths of a µs on bare metal)\n", float64(d.Nanoseconds())/1e3, faultPages)
+	}
 	fmt.Println()
 	return nil
+}
+
+const faultPages = 2000
+
+// pageFaultCost is the time one minor page fault takes on this machine,
+// measured by touching fresh anonymous pages: the median of five runs.
+// Start-up time is mostly page faults where each costs microseconds (a
+// virtual machine without nested paging), so the faults column explains
+// the ratios.
+func pageFaultCost() (time.Duration, error) {
+	page := os.Getpagesize()
+	var per []time.Duration
+	for range 5 {
+		m, err := syscall.Mmap(-1, 0, faultPages*page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+		if err != nil {
+			return 0, err
+		}
+		t0 := time.Now()
+		for i := 0; i < len(m); i += page {
+			m[i] = 1
+		}
+		per = append(per, time.Since(t0)/faultPages)
+		if err := syscall.Munmap(m); err != nil {
+			return 0, err
+		}
+	}
+	return median(per), nil
 }
 
 func shortName(s string) string { return strings.TrimSuffix(s, " (ref)") }
@@ -545,25 +588,29 @@ func spawn(argv, env []string, dir string, devnull *os.File) (wall, cpu time.Dur
 	return wall, time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
-// peakRSS runs argv once under /usr/bin/time and returns its maximum
-// resident set size in KiB.
-func peakRSS(argv, env []string, dir string) (int64, error) {
+// timeRun runs argv once under /usr/bin/time and returns its maximum
+// resident set size in KiB and its minor page faults.
+func timeRun(argv, env []string, dir string) (rssKiB, faults int64, err error) {
 	out := filepath.Join(os.TempDir(), fmt.Sprintf("aws-runas-bench-rss-%d", os.Getpid()))
 	defer os.Remove(out)
-	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", out}, argv...)...)
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M %R", "-o", out}, argv...)...)
 	cmd.Env, cmd.Dir = env, dir
 	if err := cmd.Run(); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	f := strings.Fields(string(data))
-	if len(f) == 0 {
-		return 0, errors.New("/usr/bin/time: no output")
+	if len(f) < 2 {
+		return 0, 0, fmt.Errorf("/usr/bin/time: output %q", data)
 	}
-	return strconv.ParseInt(f[len(f)-1], 10, 64)
+	if rssKiB, err = strconv.ParseInt(f[len(f)-2], 10, 64); err != nil {
+		return 0, 0, err
+	}
+	faults, err = strconv.ParseInt(f[len(f)-1], 10, 64)
+	return rssKiB, faults, err
 }
 
 func median(d []time.Duration) time.Duration { return quantile(d, .5) }
@@ -591,7 +638,7 @@ func truncate(s string, n int) string {
 // It runs the same loop over an empty function for the loop's own cost.
 const hookScriptBash = `
 . "$INIT_FILE" || exit 1
-export AWS_RUNAS_PROFILE=prod AWS_RUNAS_ASSUMED_ROLE_ARN=` + adminRole + `
+export AWS_RUNAS_PROFILE=prod AWS_RUNAS_ASSUMED_ROLE_ARN=` + adminRole + ` __AWS_RUNAS_RENEW=opaque
 export AWS_SESSION_EXPIRATION_UNIX=$(( ${EPOCHSECONDS} + 3600 ))
 PS1='$ '
 hook=
@@ -613,7 +660,7 @@ echo "$hook $t0 $t1 $t2 $t3 ${__aws_runas_ps1-}"
 const hookScriptZsh = `
 . "$INIT_FILE" || exit 1
 zmodload zsh/datetime
-export AWS_RUNAS_PROFILE=prod AWS_RUNAS_ASSUMED_ROLE_ARN=` + adminRole + `
+export AWS_RUNAS_PROFILE=prod AWS_RUNAS_ASSUMED_ROLE_ARN=` + adminRole + ` __AWS_RUNAS_RENEW=opaque
 export AWS_SESSION_EXPIRATION_UNIX=$(( EPOCHSECONDS + 3600 ))
 PROMPT='$ '
 hook=
@@ -632,11 +679,44 @@ t3=$EPOCHREALTIME
 echo "$hook $t0 $t1 $t2 $t3 ${__aws_runas_ps1-}"
 `
 
+// hookScriptNu does the same for nushell, whose hook is a pre_prompt
+// closure and whose segment comes from a PROMPT_COMMAND closure: a prompt
+// runs both, so both are timed. nushell's source takes a path fixed when the
+// script is parsed: INIT_FILE is replaced by the file's path (a raw string).
+const hookScriptNu = `
+source r#'INIT_FILE'#
+$env.AWS_RUNAS_PROFILE = "prod"
+$env.AWS_RUNAS_ASSUMED_ROLE_ARN = "` + adminRole + `"
+$env.__AWS_RUNAS_RENEW = "opaque"
+$env.AWS_SESSION_EXPIRATION_UNIX = ((date now | into int) // 1000000000 + 3600 | into string)
+let hooks = ($env.config.hooks.pre_prompt | where {|h| (view source $h) =~ '__aws_runas_' })
+if ($hooks | is-empty) { error make {msg: "no aws-runas hook in pre_prompt"} }
+let hook = ($hooks | first)
+let prompt = $env.PROMPT_COMMAND
+def --env prompt_once [hook, prompt] { do --env $hook; do $prompt }
+def --env empty_once [hook, prompt] { }
+let n = ($env.N | into int)
+for i in 1..20 { prompt_once $hook $prompt }
+try { "" | save /dev/null/aws-runas-bench-start }
+let t0 = (date now)
+for i in 1..$n { prompt_once $hook $prompt }
+let t1 = (date now)
+try { "" | save /dev/null/aws-runas-bench-end }
+let t2 = (date now)
+for i in 1..$n { empty_once $hook $prompt }
+let t3 = (date now)
+let s = {|t| ($t | into int) / 1e9 }
+print $"pre_prompt+PROMPT_COMMAND (do $s $t0) (do $s $t1) (do $s $t2) (do $s $t3) (do $prompt)"
+`
+
 func (b *bench) hooks() error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "prompt hook, far from expiry\thook\tcalls\tper call\tnet of loop\tprocesses started\ttarget\t\n")
-	for _, sh := range []struct{ name, script string }{{"bash", hookScriptBash}, {"zsh", hookScriptZsh}} {
+	for _, sh := range []struct{ name, script string }{{"bash", hookScriptBash}, {"zsh", hookScriptZsh}, {"nu", hookScriptNu}} {
 		shPath, err := exec.LookPath(sh.name)
+		if sh.name == "nu" {
+			shPath, err = nuPath()
+		}
 		if err != nil {
 			fmt.Fprintf(tw, "%s\tnot installed\t\t\t\t\t\t\n", sh.name)
 			continue
@@ -651,9 +731,18 @@ func (b *bench) hooks() error {
 			return err
 		}
 		env := append(slices.Clone(b.smallEnv), "INIT_FILE="+initFile, "N="+strconv.Itoa(*hookCalls))
-		args := []string{shPath, "--norc", "--noprofile", "-c", sh.script}
-		if sh.name == "zsh" {
+		var args []string
+		switch sh.name {
+		case "bash":
+			args = []string{shPath, "--norc", "--noprofile", "-c", sh.script}
+		case "zsh":
 			args = []string{shPath, "-f", "-c", sh.script}
+		case "nu":
+			script := filepath.Join(b.work, "hook.nu")
+			if err := os.WriteFile(script, []byte(strings.ReplaceAll(sh.script, "INIT_FILE", initFile)), 0o600); err != nil {
+				return err
+			}
+			args = []string{shPath, "--no-config-file", "--no-std-lib", script}
 		}
 		// Best of three runs: the shell is single-threaded and the
 		// machine is shared.
@@ -695,6 +784,24 @@ func (b *bench) hooks() error {
 	tw.Flush()
 	fmt.Println()
 	return nil
+}
+
+// nuPath is the nushell that .ci/setup installs into tools/nushell, else
+// nu on PATH.
+func nuPath() (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	arch := map[string]string{"amd64": "x64", "386": "ia32"}[runtime.GOARCH]
+	if arch == "" {
+		arch = runtime.GOARCH
+	}
+	p := filepath.Join(root, "tools", "nushell", "node_modules", "@nushell", runtime.GOOS+"-"+arch, "bin", "nu")
+	if _, err := os.Stat(p); err == nil {
+		return p, nil
+	}
+	return exec.LookPath("nu")
 }
 
 // countProcesses runs the hook script under strace and counts the
