@@ -12,9 +12,9 @@
 //
 //  2. warms the cache (-o 123456) and runs the candidates interleaved, the
 //     order reversed every other round, and prints medians, ratios to the
-//     references and peak RSS;
+//     references, peak RSS, page faults and what one page fault costs;
 //
-//  3. times the prompt hook of `aws-runas init bash|zsh` in real shells,
+//  3. times the prompt hook of `aws-runas init bash|zsh|nu` in real shells,
 //     with credentials far from expiry, and checks under strace that it
 //     starts no process.
 //
@@ -542,9 +542,9 @@ const faultPages = 2000
 
 // pageFaultCost is the time one minor page fault takes on this machine,
 // measured by touching fresh anonymous pages: the median of five runs.
-// Start-up time is mostly page faults where each costs microseconds (a
-// virtual machine without nested paging), so the faults column explains
-// the ratios.
+// Where each costs microseconds (a virtual machine whose page tables the
+// hypervisor keeps), start-up time is mostly page faults, and the faults
+// column explains the ratios.
 func pageFaultCost() (time.Duration, error) {
 	page := os.Getpagesize()
 	var per []time.Duration
