@@ -517,7 +517,9 @@ func TestNuPrompt(t *testing.T) {
 
 // The hook keeps the segment while the variables are those it read and its
 // deadline has not come; a change of either makes it anew. The cached
-// segment is marked here to see which one the prompt shows.
+// segment is marked here to see which one the prompt shows. The deadline is
+// 300 s before the expiry (the refresh), then the expiry itself (the turn
+// to red), then none.
 func TestNuPromptCache(t *testing.T) {
 	b := newNuBox(t)
 	f := b.write(t, "init.nu", mustNuInit(t, InitOptions{Prompt: true, Binary: "/x"}), 0o644)
@@ -539,7 +541,11 @@ prompt; show changed
 mark; $env.__AWS_RUNAS_NU.until = 0
 show deadline-before-hook
 prompt; show deadline
-`, nuString(t, f), now+3600), "")
+$env.AWS_SESSION_EXPIRATION_UNIX = "%[3]d"
+prompt; print $"near: ($env.__AWS_RUNAS_NU.until - %[3]d)"
+$env.AWS_SESSION_EXPIRATION_UNIX = "%[4]d"
+prompt; show past; print $"past: ($env.__AWS_RUNAS_NU.until)"
+`, nuString(t, f), now+3600, now+100, now-1), "")
 	if err != nil || stderr != "" {
 		t.Fatalf("nu: %v\n%s", err, stderr)
 	}
@@ -549,6 +555,9 @@ changed-before-hook: (AWS:dev) >
 changed: (AWS:dev) > 
 deadline-before-hook: (AWS:dev) > 
 deadline: (AWS:dev) > 
+near: 0
+past: (AWS:dev) > 
+past: 999999999999999999
 `
 	if out != want {
 		t.Errorf("got\n%s\nwant\n%s", out, want)

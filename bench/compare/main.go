@@ -36,7 +36,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +44,7 @@ import (
 	"time"
 
 	"github.com/aws-runas/aws-runas/internal/ststest"
+	"github.com/aws-runas/aws-runas/internal/testtool"
 )
 
 // The demo identities of cmd/sts-test-server.
@@ -715,7 +715,7 @@ func (b *bench) hooks() error {
 	for _, sh := range []struct{ name, script string }{{"bash", hookScriptBash}, {"zsh", hookScriptZsh}, {"nu", hookScriptNu}} {
 		shPath, err := exec.LookPath(sh.name)
 		if sh.name == "nu" {
-			shPath, err = nuPath()
+			shPath, err = testtool.NuPath()
 		}
 		if err != nil {
 			fmt.Fprintf(tw, "%s\tnot installed\t\t\t\t\t\t\n", sh.name)
@@ -784,24 +784,6 @@ func (b *bench) hooks() error {
 	tw.Flush()
 	fmt.Println()
 	return nil
-}
-
-// nuPath is the nushell that .ci/setup installs into tools/nushell, else
-// nu on PATH.
-func nuPath() (string, error) {
-	root, err := moduleRoot()
-	if err != nil {
-		return "", err
-	}
-	arch := map[string]string{"amd64": "x64", "386": "ia32"}[runtime.GOARCH]
-	if arch == "" {
-		arch = runtime.GOARCH
-	}
-	p := filepath.Join(root, "tools", "nushell", "node_modules", "@nushell", runtime.GOOS+"-"+arch, "bin", "nu")
-	if _, err := os.Stat(p); err == nil {
-		return p, nil
-	}
-	return exec.LookPath("nu")
 }
 
 // countProcesses runs the hook script under strace and counts the
